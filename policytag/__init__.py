@@ -1,0 +1,37 @@
+"""policytag: tag paragraphs of Chinese environmental-policy documents.
+
+Public API (imports are lazy, so ``import policytag`` is cheap)::
+
+    from policytag import Tagger
+    tagger = Tagger.load()
+    tagger.tag("全面推行河湖长制，国考断面水质优良比例达到92%。")
+"""
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+__all__ = ["Tagger", "PolicytagError", "normalize", "train", "evaluate", "__version__"]
+
+_LAZY = {
+    "Tagger": ("._tagger", "Tagger"),
+    "PolicytagError": ("._errors", "PolicytagError"),
+    "normalize": ("._normalize", "normalize"),
+    "train": ("._train", "train"),
+    "evaluate": ("._evaluate", "evaluate"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        module, attr = _LAZY[name]
+        value = getattr(import_module(module, __name__), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'policytag' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,47 @@
+"""Training configuration: the defaults, and reading an override file (JSON)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from ._errors import PolicytagError
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "seed": 0,
+    "classifier": "logreg",
+    "C": 8.0,
+    "class_weight": "balanced",
+    "word_ngrams": [1, 2],
+    "char_ngrams": [1, 3],
+    "min_df": 2,
+    "max_char_features": 150000,
+    "word_weight": 1.0,
+    "char_weight": 1.0,
+    "cue_weight": 0.5,
+    "threshold_folds": 5,
+    "cv_folds": 5,
+}
+
+
+def load_config(path: Optional[Path] = None, overrides: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """DEFAULT_CONFIG updated from a JSON file and/or a dict; unknown keys are an error."""
+    config = dict(DEFAULT_CONFIG)
+    extra: dict[str, Any] = {}
+    if path is not None:
+        try:
+            extra.update(json.loads(Path(path).read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            raise PolicytagError("E001", path=str(path)) from None
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PolicytagError("E012", path=str(path), detail=f"not JSON ({exc})") from None
+        if not isinstance(extra, dict):
+            raise PolicytagError("E012", path=str(path), detail="top level must be an object")
+    extra.update(overrides or {})
+    unknown = sorted(set(extra) - set(DEFAULT_CONFIG))
+    if unknown:
+        raise PolicytagError("E012", path=None if path is None else str(path), detail=f"unknown keys {unknown}")
+    config.update(extra)
+    if config["classifier"] not in ("logreg", "svm"):
+        raise PolicytagError("E012", detail="classifier must be 'logreg' or 'svm'")
+    return config

@@ -1,0 +1,111 @@
+"""Every error and warning policytag can report, as data with stable codes.
+
+Messages are greppable ("E003") and testable; the CLI prints ``str(error)`` as one
+line on stderr, the library raises :class:`PolicytagError` or hands a
+:class:`Problem` to a caller-supplied callback. Codes are never reused.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+ERRORS: dict[str, str] = {
+    "E001": "file not found",
+    "E002": "file is empty (no paragraphs to read)",
+    "E003": "undecodable bytes at byte offset {offset} (not valid {encoding}); line skipped",
+    "E004": "line is not a JSON object ({detail})",
+    "E005": "record has no non-empty string field '{field}'",
+    "E006": "unknown label {label!r}; known labels: {known}",
+    "E007": "no policytag model here (missing {missing}); train one with `policytag train --out DIR`",
+    "E008": "model file is damaged or not a policytag model ({detail}); retrain with `policytag train`",
+    "E009": "model format version {found} is not supported by this policytag (reads {supported}); "
+    "retrain with `policytag train` or install a matching policytag",
+    "E010": "model was trained with scikit-learn {found} but {installed} is installed; "
+    "install scikit-learn=={found} or retrain with `policytag train`",
+    "E011": "unsupported input format {fmt!r}; use one of: txt, jsonl, csv",
+    "E012": "bad training config: {detail}",
+    "E013": "CSV file has no '{field}' column (columns: {columns})",
+    "E014": "threshold must be between 0 and 1, got {value}",
+    "E015": "'labels' must be a list of label ids, got {value!r}",
+    "E016": "corpus has too few paragraphs to train ({n}); need at least {minimum}",
+    "E017": "cannot read file: {detail}",
+    "E018": "unknown --by field {field!r}: use meta.NAME or a top-level field",
+    "E019": "label {label!r} has no positive example in the training data",
+    "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
+}
+
+WARNINGS: dict[str, str] = {
+    "W001": "model was trained with scikit-learn {found}; {installed} is installed (patch releases "
+    "differ, predictions should match)",
+    "W002": "segmenter user dictionary differs from the one the model was trained with "
+    "(trained {trained}, now {now}); tokens may differ",
+    "W003": "record id {id!r} seen before; output ids will repeat",
+    "W004": "paragraph skipped as page furniture",
+}
+
+
+def _where(path: Optional[str], line: Optional[int]) -> str:
+    if path is None:
+        return ""
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+class PolicytagError(Exception):
+    """An error with a stable code, a location and a one-line message."""
+
+    def __init__(
+        self,
+        code: str,
+        *,
+        path: Optional[str] = None,
+        line: Optional[int] = None,
+        message: Optional[str] = None,
+        **fields: object,
+    ) -> None:
+        self.code = code
+        self.path = None if path is None else str(path)
+        self.line = line
+        self.fields = fields
+        self.message = message if message is not None else ERRORS[code].format(**fields)
+        super().__init__(str(self))
+
+    @classmethod
+    def from_problem(cls, problem: "Problem") -> "PolicytagError":
+        return cls(problem.code, path=problem.path, line=problem.line, message=problem.message)
+
+    def __str__(self) -> str:
+        where = _where(self.path, self.line)
+        return f"{self.code} {where}: {self.message}" if where else f"{self.code}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A non-fatal problem with one input line: reported, and the rest goes on."""
+
+    code: str
+    message: str
+    path: Optional[str] = None
+    line: Optional[int] = None
+
+    @classmethod
+    def from_error(cls, err: PolicytagError) -> "Problem":
+        return cls(err.code, err.message, err.path, err.line)
+
+    def __str__(self) -> str:
+        where = _where(self.path, self.line)
+        return f"{self.code} {where}: {self.message}" if where else f"{self.code}: {self.message}"
+
+
+def problem(code: str, *, path: Optional[str] = None, line: Optional[int] = None, **fields: object) -> Problem:
+    """Build an error :class:`Problem` from the ERRORS table."""
+    return Problem(code, ERRORS[code].format(**fields), None if path is None else str(path), line)
+
+
+def raise_problem(problem: Problem) -> None:
+    """The default problem handler: raise it as a :class:`PolicytagError`."""
+    raise PolicytagError.from_problem(problem)
+
+
+def warning(code: str, *, path: Optional[str] = None, line: Optional[int] = None, **fields: object) -> Problem:
+    """Build a warning :class:`Problem` from the WARNINGS table."""
+    return Problem(code, WARNINGS[code].format(**fields), None if path is None else str(path), line)

@@ -1,0 +1,80 @@
+"""Writing tagged rows as a table, JSON Lines or CSV, row by row (streaming)."""
+from __future__ import annotations
+
+import csv
+import json
+import unicodedata
+from typing import IO, Any, Iterable, Sequence
+
+OUTPUT_FORMATS = ("table", "jsonl", "csv")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _clip(text: str, width: int) -> str:
+    out, w = [], 0
+    for ch in text:
+        cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        if w + cw > width - 1:
+            return "".join(out) + "…"
+        out.append(ch)
+        w += cw
+    return "".join(out)
+
+
+def write_rows(rows: Iterable[dict[str, Any]], fmt: str, stream: IO[str], labels: Sequence[str]) -> int:
+    """Write rows to ``stream`` in ``fmt``; returns the number of rows written."""
+    if fmt == "jsonl":
+        n = 0
+        for row in rows:
+            stream.write(json.dumps(row, ensure_ascii=False) + "\n")
+            n += 1
+        return n
+    if fmt == "csv":
+        return _write_csv(rows, stream, labels)
+    if fmt == "table":
+        return _write_table(rows, stream)
+    raise ValueError(f"unknown output format {fmt!r}")
+
+
+def _write_csv(rows: Iterable[dict[str, Any]], stream: IO[str], labels: Sequence[str]) -> int:
+    writer = None
+    extra_cols: list[str] = []
+    n = 0
+    for row in rows:
+        if writer is None:
+            extra_cols = [k for k in row if k not in ("id", "text", "labels", "scores")]
+            header = ["id", "text", "labels", *[f"score_{lab}" for lab in labels], *extra_cols, "extra"]
+            writer = csv.writer(stream)
+            writer.writerow(header)
+        leftovers = {k: v for k, v in row.items() if k not in ("id", "text", "labels", "scores") and k not in extra_cols}
+        writer.writerow(
+            [
+                row["id"],
+                row["text"],
+                ";".join(row["labels"]),
+                *[row["scores"].get(lab, "") for lab in labels],
+                *[_cell(row.get(k, "")) for k in extra_cols],
+                json.dumps(leftovers, ensure_ascii=False) if leftovers else "",
+            ]
+        )
+        n += 1
+    return n
+
+
+def _cell(value: Any) -> Any:
+    return value if isinstance(value, (str, int, float)) or value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _write_table(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    n = 0
+    for row in rows:
+        if n == 0:
+            stream.write(f"{'id':<24} {'labels':<36} text\n")
+        rid = _clip(str(row["id"]), 24)
+        labels = ",".join(row["labels"]) or "-"
+        stream.write(f"{rid}{' ' * max(1, 25 - _width(rid))}{labels:<36} {_clip(row['text'], 60)}\n")
+        n += 1
+    return n

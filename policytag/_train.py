@@ -1,0 +1,258 @@
+"""Training: corpus → cross-validated report → final model → model folder with its card.
+
+The cross-validation is nested, so the reported figures are honest: each outer fold
+trains the whole pipeline (features, classifiers and out-of-fold threshold tuning)
+on the other folds only. Same corpus, config and seed → same model and metrics.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from ._errors import PolicytagError
+
+Progress = Callable[[str, int, int], None]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": platform.python_version()}
+    for dist in ("policytag", "scikit-learn", "numpy", "scipy", "jieba", "opencc", "joblib", "iterative-stratification"):
+        try:
+            out[dist] = version(dist)
+        except PackageNotFoundError:
+            out[dist] = "unknown"
+    return out
+
+
+def _strip_fitted_stop_words(pipeline: Any) -> None:
+    """Drop TfidfVectorizer.stop_words_ (all pruned terms): only used for introspection, and large."""
+    features = pipeline.named_steps["features"]
+    for _, part in features.transformer_list:
+        if hasattr(part, "stop_words_"):
+            del part.stop_words_
+
+
+def default_dev_path() -> Optional[Path]:
+    """``../shared/dev/dev.jsonl`` beside the checkout (or the working directory), if present."""
+    from ._resources import repo_root
+
+    candidates = []
+    root = repo_root()
+    if root is not None:
+        candidates.append(root.parent / "shared" / "dev" / "dev.jsonl")
+    candidates.append(Path.cwd().parent / "shared" / "dev" / "dev.jsonl")
+    for c in candidates:
+        if c.is_file():
+            return c
+    return None
+
+
+def cross_validate(
+    texts: Sequence[str], Y: np.ndarray, config: dict[str, Any], taxonomy: dict[str, Any], progress: Optional[Progress] = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nested cross-validation: out-of-fold probabilities and thresholded predictions."""
+    from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
+
+    from ._model import build_pipeline
+
+    texts = np.asarray(texts, dtype=object)
+    folds = MultilabelStratifiedKFold(n_splits=config["cv_folds"], shuffle=True, random_state=config["seed"])
+    P = np.zeros(Y.shape, dtype=float)
+    pred = np.zeros(Y.shape, dtype=np.int8)
+    for k, (tr, te) in enumerate(folds.split(np.zeros((len(texts), 1)), Y)):
+        if progress:
+            progress("cross-validation", k, config["cv_folds"])
+        pipe = build_pipeline(config, taxonomy).fit(list(texts[tr]), Y[tr])
+        P[te] = pipe.predict_proba(list(texts[te]))
+        pred[te] = pipe.predict(list(texts[te]))
+    if progress:
+        progress("cross-validation", config["cv_folds"], config["cv_folds"])
+    return P, pred
+
+
+def train(
+    data: Optional[Sequence[Path | str]] = None,
+    out: Optional[Path | str] = None,
+    config: Optional[Path | str] = None,
+    overrides: Optional[dict[str, Any]] = None,
+    dev: Optional[Path | str] = None,
+    progress: Optional[Progress] = None,
+    write: bool = True,
+) -> dict[str, Any]:
+    """Train on ``data`` (default: ``labels/corpus/*.jsonl``) and write a model folder to ``out``.
+
+    Returns the model card (also written as ``model_card.json`` and ``MODEL_CARD.md``).
+    ``dev``: a gold JSONL scored with the final model and recorded in the card
+    (default: ``../shared/dev/dev.jsonl`` when present; pass ``""`` to skip).
+    """
+    from ._config import load_config
+    from ._corpus import corpus_hash, file_hash, label_matrix, read_corpus, read_labelled
+    from ._evaluate import evaluate_predictions, multilabel_metrics, lexicon_predict
+    from ._features import userdict_hash
+    from ._model import build_pipeline
+    from ._modelfile import FORMAT, FORMAT_VERSION, save_model
+    from ._resources import corpus_files, default_model_dir, load_taxonomy
+
+    taxonomy = load_taxonomy()
+    labels = [lab["id"] for lab in taxonomy["labels"]]
+    cfg = load_config(Path(config) if config else None, overrides)
+    paths = [Path(p) for p in data] if data else corpus_files()
+    if not paths:
+        raise PolicytagError("E001", path=str(Path("labels") / "corpus" / "*.jsonl"))
+    examples = read_corpus(paths, labels)
+    minimum = 2 * cfg["cv_folds"]
+    if len(examples) < minimum:
+        raise PolicytagError("E016", n=len(examples), minimum=minimum)
+    Y = label_matrix(examples, labels)
+    for j, lab in enumerate(labels):
+        if Y[:, j].sum() == 0:
+            raise PolicytagError("E019", label=lab)
+    texts = [ex.text for ex in examples]
+
+    _, oof_pred = cross_validate(texts, Y, cfg, taxonomy, progress)
+    cv_report = evaluate_predictions(examples, oof_pred, labels, taxonomy, by="meta.genre")
+
+    if progress:
+        progress("final fit", 0, 1)
+    pipeline = build_pipeline(cfg, taxonomy).fit(texts, Y)
+    _strip_fitted_stop_words(pipeline)
+    if progress:
+        progress("final fit", 1, 1)
+    clf = pipeline.named_steps["classifier"]
+    thresholds = {lab: round(float(t), 6) for lab, t in zip(labels, clf.thresholds_)}
+
+    data_hash = corpus_hash(examples)
+    id_source = json.dumps(
+        {"data": data_hash, "config": cfg, "taxonomy": taxonomy, "userdict": userdict_hash()},
+        sort_keys=True,
+        ensure_ascii=False,
+    )
+    card: dict[str, Any] = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_id": hashlib.sha256(id_source.encode("utf-8")).hexdigest()[:16],
+        "training_data": {
+            "sha256": data_hash,
+            "files": [p.name for p in paths],
+            "n_paragraphs": len(examples),
+            "label_counts": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
+            "no_label": int((Y.sum(axis=1) == 0).sum()),
+        },
+        "labels": labels,
+        "taxonomy": taxonomy,
+        "thresholds": thresholds,
+        "config": cfg,
+        "userdict_sha256_16": userdict_hash(),
+        "versions": _versions(),
+        "cross_validation": {
+            "folds": cfg["cv_folds"],
+            "nested": True,
+            "model": cv_report["model"],
+            "lexicon": cv_report["lexicon"],
+            "by_genre": {
+                g: {
+                    "n": s["model"]["n"],
+                    "micro_f1": s["model"]["micro"]["f1"],
+                    "macro_f1": s["model"]["macro"]["f1"],
+                    "lexicon_micro_f1": s["lexicon"]["micro"]["f1"],
+                    "lexicon_macro_f1": s["lexicon"]["macro"]["f1"],
+                }
+                for g, s in cv_report["slices"].items()
+            },
+        },
+        "dev": None,
+    }
+    dev_path = default_dev_path() if dev is None else (Path(dev) if dev else None)
+    if dev_path is not None:
+        from ._tagger import Tagger
+
+        if not dev_path.is_file():
+            raise PolicytagError("E001", path=str(dev_path))
+        gold = read_labelled(dev_path, labels)
+        tagger = Tagger(pipeline, card)
+        dev_report = evaluate_predictions(gold, tagger.predict([g.text for g in gold]), labels, taxonomy)
+        card["dev"] = {
+            "file": dev_path.name,
+            "sha256": file_hash(dev_path),
+            "model": dev_report["model"],
+            "lexicon": dev_report["lexicon"],
+        }
+    if write:
+        save_model(Path(out) if out else default_model_dir(), pipeline, card, card_markdown(card))
+    return card
+
+
+def _metric_table(model: dict[str, Any], lexicon: dict[str, Any]) -> list[str]:
+    rows = ["| label | precision | recall | F1 | support | lexicon F1 |", "|---|---:|---:|---:|---:|---:|"]
+    for lab, m in model["per_label"].items():
+        rows.append(
+            f"| {lab} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} "
+            f"| {lexicon['per_label'][lab]['f1']:.3f} |"
+        )
+    rows.append(
+        f"| **micro** | {model['micro']['precision']:.3f} | {model['micro']['recall']:.3f} "
+        f"| **{model['micro']['f1']:.3f}** | {model['n']} | {lexicon['micro']['f1']:.3f} |"
+    )
+    rows.append(f"| **macro** | | | **{model['macro']['f1']:.3f}** | | {lexicon['macro']['f1']:.3f} |")
+    rows.append(f"| exact match | | | {model['exact_match']:.3f} | | {lexicon['exact_match']:.3f} |")
+    return rows
+
+
+def card_markdown(card: dict[str, Any]) -> str:
+    """A short human-readable view of the model card."""
+    td, cv = card["training_data"], card["cross_validation"]
+    lines = [
+        f"# policytag model card — `{card['model_id']}`",
+        "",
+        "Generated by `policytag train` (`train.py`); the JSON card `model_card.json` is the source of truth.",
+        "",
+        f"- Format version: {card['format_version']}",
+        f"- Training data: {td['n_paragraphs']} paragraphs from {', '.join(td['files'])} "
+        f"(sha256 `{td['sha256'][:16]}…`); {td['no_label']} with no label",
+        "- Label counts: " + ", ".join(f"{k} {v}" for k, v in td["label_counts"].items()),
+        f"- Classifier: {card['config']['classifier']} (C={card['config']['C']}), one-vs-rest, "
+        "per-label thresholds tuned on out-of-fold scores",
+        "- Thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in card["thresholds"].items()),
+        "- Versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
+        "",
+        f"## Cross-validation on the training corpus ({cv['folds']}-fold, nested)",
+        "",
+        *_metric_table(cv["model"], cv["lexicon"]),
+        "",
+        "By genre (micro / macro F1, model vs lexicon):",
+        "",
+    ]
+    for g, s in cv["by_genre"].items():
+        lines.append(
+            f"- {g} (n={s['n']}): {s['micro_f1']:.3f} / {s['macro_f1']:.3f} vs "
+            f"{s['lexicon_micro_f1']:.3f} / {s['lexicon_macro_f1']:.3f}"
+        )
+    if card.get("dev"):
+        dev = card["dev"]
+        lines += [
+            "",
+            f"## Held-out real documents: `{dev['file']}` (sha256 `{dev['sha256'][:16]}…`)",
+            "",
+            "Never trained on; scored with the final model.",
+            "",
+            *_metric_table(dev["model"], dev["lexicon"]),
+        ]
+    else:
+        lines += ["", "No held-out dev file was present when this model was trained."]
+    lines += [
+        "",
+        "## Caveats",
+        "",
+        "- The corpus is written by the project in the register of real documents; cross-validation on it "
+        "is optimistic. The dev figures on real documents are the ones to cite.",
+        "- Model files are pickles: load only models you trust.",
+        "",
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,235 @@
+"""The ``policytag`` command line: a thin shell over the library.
+
+Each command calls the library function of the same name and only formats its
+result; errors are one line on stderr with a stable code, and a non-zero exit.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+
+app = typer.Typer(
+    name="policytag",
+    help="Tag paragraphs of Chinese environmental-policy documents with six labels "
+    "(air, water, soil, carbon, accountability, institutional).",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+)
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class InputFormat(str, Enum):
+    txt = "txt"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _err(line: str) -> None:
+    typer.echo(line, err=True)
+
+
+@contextmanager
+def _guard() -> Iterator[None]:
+    """Turn library errors into one stderr line and exit 1; show coded warnings."""
+    from ._errors import ERRORS, PolicytagError
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        except PolicytagError as err:
+            _flush_warnings(caught)
+            _err(str(err))
+            raise typer.Exit(1) from None
+        except (typer.Exit, typer.Abort):
+            _flush_warnings(caught)
+            raise
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+            raise typer.Exit(0) from None
+        except Exception as exc:  # the last line of defence: never a bare traceback
+            if os.environ.get("POLICYTAG_DEBUG"):
+                raise
+            _err("E099: " + ERRORS["E099"].format(detail=f"{type(exc).__name__}: {exc}"))
+            raise typer.Exit(70) from None
+    _flush_warnings(caught)
+
+
+def _flush_warnings(caught: list) -> None:
+    from ._modelfile import PolicytagWarning
+
+    for w in caught:
+        if issubclass(w.category, PolicytagWarning):
+            _err(str(w.message))
+
+
+def _quiet_broken_pipe() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+@app.command()
+def labels(json_out: bool = typer.Option(False, "--json", help="Print the taxonomy as JSON.")) -> None:
+    """List the label set with definitions and cue terms."""
+    with _guard():
+        from ._resources import load_taxonomy
+
+        taxonomy = load_taxonomy()
+        if json_out:
+            typer.echo(json.dumps(taxonomy, ensure_ascii=False, indent=2))
+            return
+        for lab in taxonomy["labels"]:
+            typer.echo(f"{lab['id']:<15} {lab['zh']} / {lab['en']}: {lab['definition']}")
+            typer.echo(f"{'':<15} cues: {'、'.join(lab['cues'][:12])} …")
+
+
+@app.command()
+def predict(
+    inputs: List[str] = typer.Argument(..., help="Files to tag (.txt one paragraph a line, .jsonl, .csv), or - for stdin."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label, instead of the model's per-label thresholds."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the inputs."),
+    batch_size: int = typer.Option(512, "--batch-size", min=1, help="Paragraphs per prediction batch."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+) -> None:
+    """Tag each paragraph of the inputs and stream the results to stdout."""
+    problems = 0
+
+    def on_problem(problem: object) -> None:
+        nonlocal problems
+        problems += 1
+        _err(str(problem))
+
+    with _guard():
+        from ._output import write_rows
+        from ._tagger import Tagger
+        from ._tagger import predict as predict_rows
+
+        tagger = Tagger.load(model)
+        show = sys.stderr.isatty() if progress is None else progress
+        with _progress_bar(inputs, show) as advance:
+            rows = predict_rows(
+                inputs,
+                tagger=tagger,
+                input_format=input_format.value if input_format else None,
+                encoding=encoding,
+                threshold=threshold,
+                batch_size=batch_size,
+                on_problem=on_problem,
+                on_record=advance,
+            )
+            write_rows(rows, output_format.value, sys.stdout, tagger.labels)
+            sys.stdout.flush()
+    if problems:
+        _err(f"{problems} problem(s) reported; every other paragraph was tagged")
+        raise typer.Exit(1)
+
+
+@contextmanager
+def _progress_bar(inputs: List[str], show: bool) -> Iterator[object]:
+    """A rich progress bar on stderr, advanced by input lines read."""
+    if not show:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    total = 0
+    for path in inputs:
+        if path != "-" and Path(path).is_file():
+            with open(path, "rb") as fh:
+                total += sum(1 for _ in fh)
+    with Progress(
+        TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:
+        task = bar.add_task("tagging", total=total or None)
+        state = {"source": None, "line": 0}
+
+        def advance(rec: object) -> None:
+            if rec.source != state["source"]:
+                state["source"], state["line"] = rec.source, 0
+            bar.advance(task, max(rec.line - state["line"], 1))
+            state["line"] = rec.line
+
+        yield advance
+
+
+@app.command()
+def evaluate(
+    gold: Path = typer.Argument(..., help="Gold JSONL file: id, text, labels, meta."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
+    by: Optional[str] = typer.Option(None, "--by", help="Slice the figures by a field, e.g. meta.doc or meta.genre."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label."),
+    json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+) -> None:
+    """Score the model, and the cue-term lexicon beside it, on gold-labelled paragraphs."""
+    with _guard():
+        from ._evaluate import evaluate as evaluate_gold
+        from ._evaluate import format_report
+        from ._tagger import Tagger
+
+        report = evaluate_gold(str(gold), Tagger.load(model), by=by, threshold=threshold)
+        if json_out:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(format_report(report, f"{gold} (model {report['model_id']}; right column: cue-term lexicon)"))
+
+
+@app.command()
+def train(
+    data: Optional[List[Path]] = typer.Option(None, "--data", help="Labelled JSONL file(s) (default: labels/corpus/*.jsonl)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Model folder to write (default: models/)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="JSON file overriding training settings."),
+    dev: Optional[Path] = typer.Option(None, "--dev", help="Gold JSONL scored into the model card (default: ../shared/dev/dev.jsonl if present)."),
+    no_dev: bool = typer.Option(False, "--no-dev", help="Do not score a dev file."),
+) -> None:
+    """Train a model (cross-validated report on stdout) and write it atomically."""
+    with _guard():
+        from ._evaluate import format_report
+        from ._train import train as train_model
+
+        def progress(stage: str, done: int, total: int) -> None:
+            _err(f"{stage}: {done}/{total}")
+
+        card = train_model(
+            data=data or None, out=out, config=config, dev="" if no_dev else dev, progress=progress
+        )
+        cv = card["cross_validation"]
+        typer.echo(format_report(cv, f"cross-validation ({cv['folds']}-fold, nested) on "
+                                 f"{card['training_data']['n_paragraphs']} paragraphs; right column: cue-term lexicon"))
+        if card.get("dev"):
+            typer.echo("")
+            typer.echo(format_report(card["dev"], f"dev: {card['dev']['file']}"))
+        typer.echo(f"\nmodel {card['model_id']} written to {out or 'models/'}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()
