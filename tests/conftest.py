@@ -1,0 +1,59 @@
+"""Shared fixtures: a small model trained once per session on part of the corpus."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+
+SMALL_CONFIG = {"cv_folds": 2, "threshold_folds": 3, "char_ngrams": [1, 2], "word_ngrams": [1, 1]}
+
+
+@pytest.fixture(scope="session")
+def corpus_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every fourth paragraph of the shipped corpus, as one JSONL file."""
+    from policytag._resources import corpus_files
+
+    rows = []
+    for path in corpus_files():
+        with open(path, encoding="utf-8") as fh:
+            rows.extend(line for line in fh if line.strip())
+    out = tmp_path_factory.mktemp("corpus") / "sample.jsonl"
+    out.write_text("".join(rows[::4]), encoding="utf-8")
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_model(tmp_path_factory: pytest.TempPathFactory, corpus_sample: Path) -> Path:
+    """A model folder trained quickly on the corpus sample (no dev scoring)."""
+    from policytag._train import train
+
+    out = tmp_path_factory.mktemp("model")
+    train(data=[corpus_sample], out=out, overrides=SMALL_CONFIG, dev="")
+    return out
+
+
+def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m policytag ARGS`` as a user would, capturing bytes."""
+    env = dict(os.environ)
+    env.pop("POLICYTAG_DEBUG", None)
+    env["PYTHONIOENCODING"] = "utf-8"
+    return subprocess.run(
+        [sys.executable, "-m", "policytag", *args],
+        input=stdin,
+        capture_output=True,
+        cwd=cwd,
+        env=env,
+        timeout=600,
+    )
+
+
+def read_jsonl(text: str) -> list[dict]:
+    return [json.loads(line) for line in text.splitlines() if line.strip()]

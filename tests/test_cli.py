@@ -1,0 +1,169 @@
+"""The command line, run as a user runs it (a subprocess per call)."""
+import csv
+import io
+import json
+
+import pytest
+
+from conftest import DATA, read_jsonl, run_cli
+
+SAMPLE = DATA / "sample_report.txt"
+
+
+def test_predict_txt_prints_a_table_of_paragraphs_without_furniture():
+    out = run_cli("predict", str(SAMPLE))
+    assert out.returncode == 0, out.stderr
+    text = out.stdout.decode()
+    assert text.splitlines()[0].startswith("id")
+    assert "责任编辑" not in text and "来源" not in text
+    assert f"{SAMPLE}:6" in text
+
+
+def test_predict_jsonl_rows_have_id_text_labels_and_scores():
+    out = run_cli("predict", str(SAMPLE), "--format", "jsonl")
+    assert out.returncode == 0, out.stderr
+    rows = read_jsonl(out.stdout.decode("utf-8"))
+    assert len(rows) == 10
+    for row in rows:
+        assert list(row)[:4] == ["id", "text", "labels", "scores"]
+        assert set(row["scores"]) == {"air", "water", "soil", "carbon", "accountability", "institutional"}
+    by_line = {r["id"].rsplit(":", 1)[1]: r for r in rows}
+    assert "air" in by_line["9"]["labels"]
+    assert "water" in by_line["10"]["labels"]
+
+
+def test_jsonl_round_trip_carries_ids_and_other_fields(tmp_path):
+    src = tmp_path / "in.jsonl"
+    src.write_text(
+        json.dumps({"id": "p1", "text": "新建改造污水管网186公里", "province": "湖南", "meta": {"k": 1}}, ensure_ascii=False)
+        + "\n"
+        + json.dumps({"id": "p2", "text": "推进光伏发电项目建设"}, ensure_ascii=False)
+        + "\n",
+        encoding="utf-8",
+    )
+    out = run_cli("predict", str(src), "-f", "jsonl")
+    assert out.returncode == 0, out.stderr
+    rows = read_jsonl(out.stdout.decode())
+    assert [r["id"] for r in rows] == ["p1", "p2"]
+    assert rows[0]["province"] == "湖南" and rows[0]["meta"] == {"k": 1}
+    again = tmp_path / "again.jsonl"
+    again.write_text(out.stdout.decode(), encoding="utf-8")
+    rows2 = read_jsonl(run_cli("predict", str(again), "-f", "jsonl").stdout.decode())
+    assert [(r["id"], r["labels"], r["province"] if "province" in r else None) for r in rows2] == [
+        (r["id"], r["labels"], r.get("province")) for r in rows
+    ]
+
+
+def test_csv_round_trip(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text('id,text,doc\n1,"全面推行河湖长制，国考断面水质优良",a\n2,发展数字经济,b\n', encoding="utf-8")
+    out = run_cli("predict", str(src), "-f", "csv")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout.decode())))
+    assert [(r["id"], r["doc"]) for r in rows] == [("1", "a"), ("2", "b")]
+    assert "water" in rows[0]["labels"].split(";")
+    assert float(rows[0]["score_water"]) > float(rows[1]["score_water"])
+    back = tmp_path / "back.csv"
+    back.write_text(out.stdout.decode(), encoding="utf-8")
+    rows2 = list(csv.DictReader(io.StringIO(run_cli("predict", str(back), "-f", "csv").stdout.decode())))
+    assert [r["labels"] for r in rows2] == [r["labels"] for r in rows]
+
+
+def test_predict_reads_stdin():
+    out = run_cli("predict", "-", "-f", "jsonl", stdin="深入打好蓝天保卫战，PM2.5浓度下降\n".encode())
+    rows = read_jsonl(out.stdout.decode())
+    assert out.returncode == 0 and rows[0]["id"] == "<stdin>:1" and "air" in rows[0]["labels"]
+
+
+def test_threshold_override_on_the_command_line():
+    out = run_cli("predict", str(SAMPLE), "-f", "jsonl", "--threshold", "0")
+    rows = read_jsonl(out.stdout.decode())
+    assert all(len(r["labels"]) == 6 for r in rows)
+    bad = run_cli("predict", str(SAMPLE), "--threshold", "2")
+    assert bad.returncode != 0 and b"E014" in bad.stderr
+
+
+def _one_line_error(out, code):
+    err = out.stderr.decode().strip().splitlines()
+    assert out.returncode != 0
+    assert any(line.startswith(code) for line in err), err
+    assert "Traceback" not in out.stderr.decode()
+
+
+def test_missing_file_is_one_clear_line(tmp_path):
+    _one_line_error(run_cli("predict", str(tmp_path / "nope.txt")), "E001")
+
+
+def test_empty_file_is_reported(tmp_path):
+    p = tmp_path / "empty.txt"
+    p.write_text("", encoding="utf-8")
+    _one_line_error(run_cli("predict", str(p)), "E002")
+
+
+def test_undecodable_line_is_reported_and_other_paragraphs_are_tagged(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes("全面消除城市黑臭水体\n".encode() + b"\xff\xfe\n" + "推进光伏发电\n".encode())
+    out = run_cli("predict", str(p), "-f", "jsonl")
+    _one_line_error(out, "E003")
+    assert f"{p}:2".encode() in out.stderr
+    assert len(read_jsonl(out.stdout.decode())) == 2
+
+
+def test_jsonl_line_without_text_is_reported_with_file_and_line(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"id": 1, "text": "约谈问责"}\n{"id": 2}\n', encoding="utf-8")
+    out = run_cli("predict", str(p), "-f", "jsonl")
+    _one_line_error(out, "E005")
+    assert f"{p}:2".encode() in out.stderr
+    assert [r["id"] for r in read_jsonl(out.stdout.decode())] == ["1"]
+
+
+def test_missing_model_folder_is_one_clear_line(tmp_path):
+    _one_line_error(run_cli("predict", str(SAMPLE), "--model", str(tmp_path)), "E007")
+
+
+def test_labels_lists_the_six_labels():
+    out = run_cli("labels")
+    assert out.returncode == 0
+    text = out.stdout.decode()
+    for lab in ["air", "water", "soil", "carbon", "accountability", "institutional"]:
+        assert lab in text
+    assert json.loads(run_cli("labels", "--json").stdout)["labels"][0]["id"] == "air"
+
+
+def test_evaluate_reports_model_and_lexicon_with_slices(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text(
+        "\n".join(
+            json.dumps(r, ensure_ascii=False)
+            for r in [
+                {"id": "1", "text": "全面消除城市黑臭水体", "labels": ["water"], "meta": {"doc": "a"}},
+                {"id": "2", "text": "推进光伏发电，控制煤炭消费", "labels": ["carbon"], "meta": {"doc": "b"}},
+                {"id": "3", "text": "发展数字经济", "labels": [], "meta": {"doc": "b"}},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    out = run_cli("evaluate", str(gold), "--by", "meta.doc", "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report["model"]["n"] == 3 and "lexicon" in report and set(report["slices"]) == {"a", "b"}
+    table = run_cli("evaluate", str(gold)).stdout.decode()
+    assert "micro" in table and "lexicon" in table
+
+
+def test_evaluate_rejects_unknown_labels_in_gold(tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text('{"id": "1", "text": "x", "labels": ["noise"]}\n', encoding="utf-8")
+    _one_line_error(run_cli("evaluate", str(gold)), "E006")
+
+
+@pytest.mark.slow
+def test_train_writes_a_model_that_predict_can_use(tmp_path, corpus_sample):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({"cv_folds": 2, "threshold_folds": 2, "char_ngrams": [1, 2]}), encoding="utf-8")
+    out = run_cli("train", "--data", str(corpus_sample), "--out", str(tmp_path / "m"), "--config", str(cfg), "--no-dev")
+    assert out.returncode == 0, out.stderr
+    assert b"cross-validation" in out.stdout and b"micro" in out.stdout
+    pred = run_cli("predict", str(SAMPLE), "--model", str(tmp_path / "m"), "-f", "jsonl")
+    assert pred.returncode == 0 and len(read_jsonl(pred.stdout.decode())) == 10

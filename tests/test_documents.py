@@ -1,0 +1,94 @@
+import pytest
+
+from policytag._documents import guess_format, read_records
+from policytag._errors import PolicytagError
+
+
+def _collect(path, fmt=None, encoding="utf-8"):
+    problems = []
+    records = list(read_records(str(path), fmt, encoding=encoding, on_problem=problems.append))
+    return records, problems
+
+
+def test_txt_gives_one_record_per_paragraph_with_file_and_line_ids(tmp_path):
+    p = tmp_path / "r.txt"
+    p.write_text("标题\n\n第一段。\n责任编辑：张三\n第二段。\n", encoding="utf-8")
+    records, problems = _collect(p)
+    assert [r.text for r in records] == ["标题", "第一段。", "第二段。"]
+    assert [r.id for r in records] == [f"{p}:1", f"{p}:3", f"{p}:5"]
+    assert problems == []
+
+
+def test_txt_drops_a_utf8_byte_order_mark(tmp_path):
+    p = tmp_path / "bom.txt"
+    p.write_bytes("\ufeff大气污染防治".encode("utf-8"))
+    records, _ = _collect(p)
+    assert records[0].text == "大气污染防治"
+
+
+def test_undecodable_bytes_are_reported_with_line_and_offset_and_the_rest_is_read(tmp_path):
+    p = tmp_path / "bad.txt"
+    p.write_bytes("第一段\n".encode() + b"\xff\xfe\xfa\n" + "第三段\n".encode())
+    records, problems = _collect(p)
+    assert [r.text for r in records] == ["第一段", "第三段"]
+    assert len(problems) == 1
+    assert problems[0].code == "E003" and problems[0].line == 2
+    assert "byte offset 10" in problems[0].message
+
+
+def test_other_encodings_can_be_named(tmp_path):
+    p = tmp_path / "gbk.txt"
+    p.write_bytes("加强饮用水水源地保护".encode("gbk"))
+    records, problems = _collect(p, encoding="gbk")
+    assert records[0].text == "加强饮用水水源地保护" and not problems
+
+
+def test_jsonl_carries_other_fields_and_reports_bad_lines(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text(
+        '{"id": "a", "text": "约谈", "province": "河北", "n": 3}\n'
+        '{"id": "b"}\n'
+        "not json\n"
+        "\n"
+        '{"text": "无编号"}\n'
+        '{"id": "c", "text": 5}\n',
+        encoding="utf-8",
+    )
+    records, problems = _collect(p)
+    assert [(r.id, r.text) for r in records] == [("a", "约谈"), (f"{p}:5", "无编号")]
+    assert records[0].extra == {"province": "河北", "n": 3}
+    assert [(x.code, x.line) for x in problems] == [("E005", 2), ("E004", 3), ("E005", 6)]
+
+
+def test_csv_needs_a_text_column_and_carries_the_others(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text('id,text,doc\n1,"碳达峰,碳中和",x\n2,,y\n', encoding="utf-8")
+    records, problems = _collect(p)
+    assert [(r.id, r.text, r.extra) for r in records] == [("1", "碳达峰,碳中和", {"doc": "x"})]
+    assert [x.code for x in problems] == ["E005"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,body\n1,x\n", encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        list(read_records(str(bad)))
+    assert err.value.code == "E013"
+
+
+def test_missing_file_and_empty_file_are_errors(tmp_path):
+    with pytest.raises(PolicytagError) as err:
+        list(read_records(str(tmp_path / "nope.txt")))
+    assert err.value.code == "E001"
+    empty = tmp_path / "empty.txt"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        list(read_records(str(empty)))
+    assert err.value.code == "E002" and str(empty) in str(err.value)
+
+
+def test_unknown_input_format_is_refused(tmp_path):
+    with pytest.raises(PolicytagError) as err:
+        list(read_records(str(tmp_path / "x.txt"), "docx"))
+    assert err.value.code == "E011"
+
+
+def test_format_is_guessed_from_the_suffix():
+    assert guess_format("a.JSONL") == "jsonl" and guess_format("b.csv") == "csv" and guess_format("c.md") == "txt"

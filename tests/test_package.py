@@ -1,0 +1,26 @@
+import subprocess
+import sys
+
+
+def test_importing_policytag_is_cheap():
+    code = (
+        "import sys, policytag; "
+        "heavy = [m for m in ('sklearn', 'jieba', 'numpy', 'scipy', 'opencc', 'joblib') if m in sys.modules]; "
+        "print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.strip() == ""
+
+
+def test_public_api_is_small_and_lazy():
+    import policytag
+
+    assert set(policytag.__all__) == {"Tagger", "PolicytagError", "normalize", "train", "evaluate", "__version__"}
+    assert callable(policytag.normalize)
+
+
+def test_every_error_code_is_unique_and_well_formed():
+    from policytag._errors import ERRORS, WARNINGS
+
+    assert all(k.startswith("E") and len(k) == 4 for k in ERRORS)
+    assert all(k.startswith("W") and len(k) == 4 for k in WARNINGS)

@@ -1,0 +1,89 @@
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from policytag import Tagger
+from policytag._errors import PolicytagError
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Tagger.load()
+
+
+@pytest.fixture(scope="module")
+def traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t").convert
+
+
+CLEAR = {
+    "深入打好蓝天保卫战，全年PM2.5平均浓度下降到32微克/立方米，优良天数比例达到85%。": {"air"},
+    "全面消除城市黑臭水体，国考断面水质优良比例达到94.5%。": {"water"},
+    "受污染耕地安全利用率达到93%，危险废物利用处置能力明显提升。": {"soil"},
+    "大力发展光伏和风电，可再生能源装机占比提高到52%，稳妥推进碳达峰碳中和。": {"carbon"},
+    "对整改不力的3个县区党政主要负责人进行约谈，问责处理干部17人。": {"accountability"},
+}
+
+
+def test_shipped_model_tags_clear_single_topic_paragraphs(shipped):
+    for text, expected in CLEAR.items():
+        assert set(shipped.tag(text)) >= expected, text
+
+
+def test_shipped_model_leaves_unrelated_paragraphs_untagged(shipped):
+    assert shipped.tag("全年新增城镇就业68万人，居民人均可支配收入增长5.6%。") == []
+    assert shipped.tag("") == []
+
+
+def test_predict_proba_has_one_column_per_label_in_order(shipped):
+    P = shipped.predict_proba(list(CLEAR))
+    assert P.shape == (len(CLEAR), 6) and shipped.labels[0] == "air"
+    assert ((P >= 0) & (P <= 1)).all()
+
+
+def test_tag_many_matches_tag_across_batches(shipped):
+    texts = list(CLEAR) * 3
+    assert shipped.tag_many(texts, batch_size=4) == [shipped.tag(t) for t in texts]
+
+
+def test_threshold_override_changes_decisions_and_is_validated(shipped):
+    text = next(iter(CLEAR))
+    assert shipped.tag(text, threshold=0.0) == shipped.labels
+    assert shipped.tag(text, threshold=1.0) == [] or max(shipped.predict_proba([text])[0]) >= 1.0
+    with pytest.raises(PolicytagError) as err:
+        shipped.tag(text, threshold=1.5)
+    assert err.value.code == "E014"
+
+
+def test_tag_document_drops_furniture_and_reports_lines(shipped):
+    rows = shipped.tag_document("来源：某省生态环境厅\n\n全面消除城市黑臭水体，国考断面水质优良比例达到94.5%。\n责任编辑：李四")
+    assert [r["line"] for r in rows] == [3]
+    assert "water" in rows[0]["labels"] and set(rows[0]["scores"]) == set(shipped.labels)
+
+
+def test_prediction_is_thread_safe(shipped):
+    texts = list(CLEAR) * 20
+    expected = shipped.predict_proba(texts)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda _: shipped.predict_proba(texts), range(8)))
+    for got in results:
+        np.testing.assert_allclose(got, expected)
+
+
+def test_traditional_script_gets_the_same_tags_as_simplified(shipped, traditional):
+    for text in CLEAR:
+        assert shipped.tag(traditional(text)) == shipped.tag(text)
+
+
+@given(st.sampled_from(sorted(CLEAR)), st.sampled_from(["", " ", "\u3000"]), st.booleans())
+@settings(max_examples=30, deadline=None)
+def test_full_width_forms_and_padding_do_not_change_tags(shipped, text, pad, full_width):
+    variant = text
+    if full_width:
+        variant = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+    assert shipped.tag(pad + variant + pad) == shipped.tag(text)

@@ -1,0 +1,63 @@
+import json
+
+import numpy as np
+import pytest
+
+from conftest import SMALL_CONFIG
+from policytag import Tagger
+from policytag._config import load_config
+from policytag._errors import PolicytagError
+from policytag._train import train
+
+
+@pytest.mark.slow
+def test_training_is_deterministic(corpus_sample, tmp_path, small_model):
+    train(data=[corpus_sample], out=tmp_path / "again", overrides=SMALL_CONFIG, dev="")
+    a = json.loads((small_model / "model_card.json").read_text(encoding="utf-8"))
+    b = json.loads((tmp_path / "again" / "model_card.json").read_text(encoding="utf-8"))
+    assert a["model_id"] == b["model_id"]
+    assert a["thresholds"] == b["thresholds"]
+    assert a["cross_validation"] == b["cross_validation"]
+    texts = ["深入打好蓝天保卫战", "对整改不力的县区进行约谈问责", "推进光伏风电建设"]
+    np.testing.assert_array_equal(Tagger.load(small_model).predict_proba(texts), Tagger.load(tmp_path / "again").predict_proba(texts))
+
+
+def test_card_records_hashes_versions_thresholds_and_cv(small_model):
+    card = json.loads((small_model / "model_card.json").read_text(encoding="utf-8"))
+    assert len(card["model_id"]) == 16 and len(card["training_data"]["sha256"]) == 64
+    assert set(card["thresholds"]) == set(card["labels"])
+    assert {"scikit-learn", "jieba", "numpy", "python"} <= set(card["versions"])
+    cv = card["cross_validation"]
+    assert set(cv["model"]["per_label"]) == set(card["labels"])
+    assert 0 <= cv["model"]["micro"]["f1"] <= 1 and "lexicon" in cv
+    assert card["dev"] is None
+
+
+def test_unknown_label_in_training_data_names_file_and_line(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "1", "text": "大气", "labels": ["air"]}\n{"id": "2", "text": "水", "labels": ["waterr"]}\n', encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        train(data=[bad], out=tmp_path / "m", dev="")
+    assert err.value.code == "E006" and f"{bad}:2" in str(err.value)
+
+
+def test_too_small_corpus_is_refused(tmp_path):
+    small = tmp_path / "s.jsonl"
+    small.write_text('{"id": "1", "text": "大气", "labels": ["air"]}\n', encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        train(data=[small], out=tmp_path / "m", dev="")
+    assert err.value.code == "E016"
+
+
+def test_config_rejects_unknown_keys_and_bad_files(tmp_path):
+    with pytest.raises(PolicytagError) as err:
+        load_config(overrides={"learning_rate": 1})
+    assert err.value.code == "E012"
+    bad = tmp_path / "c.json"
+    bad.write_text("{not json", encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        load_config(bad)
+    assert err.value.code == "E012"
+    good = tmp_path / "g.json"
+    good.write_text('{"C": 2.0}', encoding="utf-8")
+    assert load_config(good)["C"] == 2.0
