@@ -39,8 +39,6 @@ WARNINGS: dict[str, str] = {
     "differ, predictions should match)",
     "W002": "segmenter user dictionary differs from the one the model was trained with "
     "(trained {trained}, now {now}); tokens may differ",
-    "W003": "record id {id!r} seen before; output ids will repeat",
-    "W004": "paragraph skipped as page furniture",
 }
 
 

@@ -104,7 +104,17 @@ def load_model(model_dir: Path | str) -> dict[str, Any]:
         raise PolicytagError("E009", path=str(d), found=version, supported=f"1..{FORMAT_VERSION}")
     if payload.get("card", {}).get("model_id") != card.get("model_id"):
         raise PolicytagError("E008", path=str(d), detail="model_card.json does not belong to model.joblib")
+    _check_userdict(card)
     return payload
+
+
+def _check_userdict(card: dict[str, Any]) -> None:
+    """W002 when labels/userdict.txt changed since the model was trained (tokens may differ)."""
+    from ._features import userdict_hash
+
+    trained, now = card.get("userdict_sha256_16"), userdict_hash()
+    if trained and trained != now:
+        warnings.warn("W002: " + WARNINGS["W002"].format(trained=trained, now=now), PolicytagWarning, stacklevel=3)
 
 
 def save_model(model_dir: Path | str, pipeline: Any, card: dict[str, Any], card_markdown: str) -> Path:

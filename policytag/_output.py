@@ -73,7 +73,9 @@ def _write_table(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
     for row in rows:
         if n == 0:
             stream.write(f"{'id':<24} {'labels':<36} text\n")
-        rid = _clip(str(row["id"]), 24)
+        rid = str(row["id"])
+        if _width(rid) > 24:  # keep the end of long ids: file:line is what one cites
+            rid = "…" + _clip(rid[::-1], 23)[:-1][::-1]
         labels = ",".join(row["labels"]) or "-"
         stream.write(f"{rid}{' ' * max(1, 25 - _width(rid))}{labels:<36} {_clip(row['text'], 60)}\n")
         n += 1

@@ -98,7 +98,7 @@ def train(
     from ._features import userdict_hash
     from ._model import build_pipeline
     from ._modelfile import FORMAT, FORMAT_VERSION, save_model
-    from ._resources import corpus_files, default_model_dir, load_taxonomy
+    from ._resources import corpus_files, load_taxonomy
 
     taxonomy = load_taxonomy()
     labels = [lab["id"] for lab in taxonomy["labels"]]
@@ -185,8 +185,16 @@ def train(
             "lexicon": dev_report["lexicon"],
         }
     if write:
-        save_model(Path(out) if out else default_model_dir(), pipeline, card, card_markdown(card))
+        save_model(Path(out) if out else default_out_dir(), pipeline, card, card_markdown(card))
     return card
+
+
+def default_out_dir() -> Path:
+    """Where ``policytag train`` writes without ``--out``: the checkout's ``models/``, else ``./models``."""
+    from ._resources import repo_root
+
+    root = repo_root()
+    return root / "models" if root is not None else Path.cwd() / "models"
 
 
 def _metric_table(model: dict[str, Any], lexicon: dict[str, Any]) -> list[str]:

@@ -201,7 +201,7 @@ def evaluate(
 @app.command()
 def train(
     data: Optional[List[Path]] = typer.Option(None, "--data", help="Labelled JSONL file(s) (default: labels/corpus/*.jsonl)."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Model folder to write (default: models/)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Model folder to write (default: the checkout's models/, else ./models)."),
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file overriding training settings."),
     dev: Optional[Path] = typer.Option(None, "--dev", help="Gold JSONL scored into the model card (default: ../shared/dev/dev.jsonl if present)."),
     no_dev: bool = typer.Option(False, "--no-dev", help="Do not score a dev file."),
@@ -223,7 +223,9 @@ def train(
         if card.get("dev"):
             typer.echo("")
             typer.echo(format_report(card["dev"], f"dev: {card['dev']['file']}"))
-        typer.echo(f"\nmodel {card['model_id']} written to {out or 'models/'}")
+        from ._train import default_out_dir
+
+        typer.echo(f"\nmodel {card['model_id']} written to {out or default_out_dir()}")
 
 
 def main() -> None:

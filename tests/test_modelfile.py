@@ -91,3 +91,12 @@ def test_interrupted_save_leaves_the_old_model_in_place(small_model, tmp_path, m
     assert (d / MODEL_FILE).read_bytes() == before
     assert sorted(p.name for p in d.iterdir()) == sorted(p.name for p in small_model.iterdir())
     Tagger.load(d)
+
+
+def test_changed_user_dictionary_gives_w002(small_model, tmp_path):
+    d = _copy(small_model, tmp_path / "m")
+    card = json.loads((d / CARD_FILE).read_text(encoding="utf-8"))
+    card["userdict_sha256_16"] = "f" * 16
+    (d / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
+    with pytest.warns(PolicytagWarning, match="W002"):
+        Tagger.load(d)
