@@ -116,6 +116,7 @@ def predict(
 ) -> None:
     """Tag each paragraph of the inputs and stream the results to stdout."""
     problems = 0
+    written = 0
 
     def on_problem(problem: object) -> None:
         nonlocal problems
@@ -140,10 +141,11 @@ def predict(
                 on_problem=on_problem,
                 on_record=advance,
             )
-            write_rows(rows, output_format.value, sys.stdout, tagger.labels)
+            written = write_rows(rows, output_format.value, sys.stdout, tagger.labels)
             sys.stdout.flush()
     if problems:
-        _err(f"{problems} problem(s) reported; every other paragraph was tagged")
+        if written:
+            _err(f"{problems} problem(s) reported; the other {written} paragraph(s) were tagged")
         raise typer.Exit(1)
 
 
