@@ -20,6 +20,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "char_weight": 1.0,
     "cue_weight": 0.5,
     "threshold_folds": 5,
+    "sentence_pooling": True,
     "cv_folds": 5,
 }
 

@@ -176,6 +176,52 @@ class ThresholdedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[(P[:, 1] >= self.thresholds_[0]).astype(int)]
 
 
+def _pipeline_base() -> Any:
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline
+
+
+class SentencePoolingPipeline(_pipeline_base()):  # type: ignore[misc]
+    """A text Pipeline whose label scores also look at each sentence on its own.
+
+    The guide tags a paragraph when it says something specific about a topic, and in
+    long paragraphs that may be one sentence among many, diluted in the paragraph's
+    TF-IDF vector. With ``pool_sentences=True`` a paragraph's score for a label is the
+    maximum of its own score and the scores of its sentences (split after 。！？；);
+    ``predict`` applies the final step's thresholds to those pooled scores.
+    """
+
+    def __init__(self, steps: list, *, pool_sentences: bool = True, transform_input: Any = None,
+                 memory: Any = None, verbose: bool = False) -> None:
+        super().__init__(steps, transform_input=transform_input, memory=memory, verbose=verbose)
+        self.pool_sentences = pool_sentences
+
+    def predict_proba(self, X: Any, **params: Any) -> np.ndarray:
+        """Per-label scores, pooled over sentences when ``pool_sentences``."""
+        texts = list(X)
+        P = np.asarray(super().predict_proba(texts, **params), dtype=float)
+        if not self.pool_sentences or not texts:
+            return P
+        from ._segment import split_sentences
+
+        owners: list[int] = []
+        sentences: list[str] = []
+        for i, text in enumerate(texts):
+            parts = split_sentences(text) if isinstance(text, str) else []
+            if len(parts) > 1:
+                owners.extend([i] * len(parts))
+                sentences.extend(parts)
+        if sentences:
+            S = np.asarray(super().predict_proba(sentences, **params), dtype=float)
+            np.maximum.at(P, np.asarray(owners), S)
+        return P
+
+    def predict(self, X: Any, **params: Any) -> np.ndarray:
+        """Indicator matrix: pooled scores at or above the classifier's per-label thresholds."""
+        return (self.predict_proba(X, **params) >= self.steps[-1][1].thresholds_).astype(int)
+
+
 def build_estimator(config: dict[str, Any]) -> Any:
     """The per-label binary classifier named by ``config['classifier']``."""
     kind = config["classifier"]
@@ -196,13 +242,12 @@ def build_estimator(config: dict[str, Any]) -> Any:
 
 def build_pipeline(config: dict[str, Any], taxonomy: dict[str, Any]) -> Any:
     """normalise → features → thresholded one-vs-rest, as one scikit-learn Pipeline."""
-    from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import FunctionTransformer
 
     from ._features import build_features
     from ._normalize import normalize_many
 
-    return Pipeline(
+    return SentencePoolingPipeline(
         [
             ("normalize", FunctionTransformer(normalize_many)),
             ("features", build_features(config, taxonomy)),
@@ -212,5 +257,6 @@ def build_pipeline(config: dict[str, Any], taxonomy: dict[str, Any]) -> Any:
                     build_estimator(config), cv=config["threshold_folds"], random_state=config["seed"]
                 ),
             ),
-        ]
+        ],
+        pool_sentences=bool(config.get("sentence_pooling", False)),
     )

@@ -94,3 +94,20 @@ def test_best_threshold_reaches_the_best_f1_of_any_cut(pairs):
     assert got == pytest.approx(f1)
     best = max(2 * (truth & (scores >= c)).sum() / ((scores >= c).sum() + truth.sum()) for c in scores)
     assert f1 == pytest.approx(best)
+
+
+def test_sentence_pooling_scores_are_the_max_over_paragraph_and_sentences():
+    from policytag import Tagger
+
+    pipe = Tagger.load().pipeline
+    assert pipe.pool_sentences
+    text = "全市经济运行总体平稳，全年新增城镇就业5.2万人。对整改不力的2个县区政府主要负责人进行约谈，问责干部9人。"
+    sentences = ["全市经济运行总体平稳，全年新增城镇就业5.2万人。", "对整改不力的2个县区政府主要负责人进行约谈，问责干部9人。"]
+    pipe.pool_sentences = False
+    try:
+        plain = pipe.predict_proba([text] + sentences)
+    finally:
+        pipe.pool_sentences = True
+    pooled = pipe.predict_proba([text])[0]
+    np.testing.assert_allclose(pooled, plain.max(axis=0))
+    assert (pipe.predict([text])[0] == (pooled >= pipe.steps[-1][1].thresholds_)).all()
