@@ -31,6 +31,7 @@ ERRORS: dict[str, str] = {
     "E017": "cannot read file: {detail}",
     "E018": "unknown --by field {field!r}: use meta.NAME or a top-level field",
     "E019": "label {label!r} has no positive example in the training data",
+    "E020": "bad taxonomy: {detail}",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 

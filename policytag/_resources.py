@@ -45,6 +45,38 @@ def load_taxonomy() -> dict[str, Any]:
         return json.load(fh)
 
 
+def read_taxonomy(path: Path | str) -> dict[str, Any]:
+    """Read and validate a taxonomy file: ``{"labels": [{"id", "zh"?, "en"?, "definition"?, "cues"?}]}``.
+
+    Any label set works; ids must be unique non-empty strings. Used by ``train --taxonomy``.
+    """
+    from ._errors import PolicytagError
+
+    p = Path(path)
+    if not p.is_file():
+        raise PolicytagError("E001", path=str(p))
+    try:
+        tax = json.loads(p.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PolicytagError("E020", path=str(p), detail=f"not JSON ({exc})") from None
+    labels = tax.get("labels") if isinstance(tax, dict) else None
+    if not isinstance(labels, list) or not labels:
+        raise PolicytagError("E020", path=str(p), detail="needs a non-empty 'labels' list")
+    ids = []
+    for lab in labels:
+        if not isinstance(lab, dict) or not isinstance(lab.get("id"), str) or not lab["id"].strip():
+            raise PolicytagError("E020", path=str(p), detail=f"label without a string 'id': {lab!r}")
+        cues = lab.setdefault("cues", [])
+        if not isinstance(cues, list) or not all(isinstance(c, str) and c for c in cues):
+            raise PolicytagError("E020", path=str(p), detail=f"'cues' of {lab['id']!r} must be a list of strings")
+        for key in ("zh", "en", "definition"):
+            lab.setdefault(key, "")
+        ids.append(lab["id"])
+    if len(set(ids)) != len(ids):
+        raise PolicytagError("E020", path=str(p), detail="label ids repeat")
+    return tax
+
+
 def label_ids() -> list[str]:
     """The label ids in taxonomy order."""
     return [lab["id"] for lab in load_taxonomy()["labels"]]

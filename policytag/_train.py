@@ -85,12 +85,15 @@ def train(
     dev: Optional[Path | str] = None,
     progress: Optional[Progress] = None,
     write: bool = True,
+    taxonomy: Optional[Path | str] = None,
 ) -> dict[str, Any]:
     """Train on ``data`` (default: ``labels/corpus/*.jsonl``) and write a model folder to ``out``.
 
     Returns the model card (also written as ``model_card.json`` and ``MODEL_CARD.md``).
     ``dev``: a gold JSONL scored with the final model and recorded in the card
     (default: ``../shared/dev/dev.jsonl`` when present; pass ``""`` to skip).
+    ``taxonomy``: a taxonomy file with another label set (default: ``labels/taxonomy.json``);
+    it travels inside the model, so predict, evaluate and export need nothing else.
     """
     from ._config import load_config
     from ._corpus import corpus_hash, file_hash, label_matrix, read_corpus, read_labelled
@@ -98,10 +101,10 @@ def train(
     from ._features import userdict_hash
     from ._model import build_pipeline
     from ._modelfile import FORMAT, FORMAT_VERSION, save_model
-    from ._resources import corpus_files, load_taxonomy
+    from ._resources import corpus_files, load_taxonomy, read_taxonomy
 
-    taxonomy = load_taxonomy()
-    labels = [lab["id"] for lab in taxonomy["labels"]]
+    tax = read_taxonomy(taxonomy) if taxonomy else load_taxonomy()
+    labels = [lab["id"] for lab in tax["labels"]]
     cfg = load_config(Path(config) if config else None, overrides)
     paths = [Path(p) for p in data] if data else corpus_files()
     if not paths:
@@ -116,12 +119,12 @@ def train(
             raise PolicytagError("E019", label=lab)
     texts = [ex.text for ex in examples]
 
-    _, oof_pred = cross_validate(texts, Y, cfg, taxonomy, progress)
-    cv_report = evaluate_predictions(examples, oof_pred, labels, taxonomy, by="meta.genre")
+    _, oof_pred = cross_validate(texts, Y, cfg, tax, progress)
+    cv_report = evaluate_predictions(examples, oof_pred, labels, tax, by="meta.genre")
 
     if progress:
         progress("final fit", 0, 1)
-    pipeline = build_pipeline(cfg, taxonomy).fit(texts, Y)
+    pipeline = build_pipeline(cfg, tax).fit(texts, Y)
     _strip_fitted_stop_words(pipeline)
     if progress:
         progress("final fit", 1, 1)
@@ -130,7 +133,7 @@ def train(
 
     data_hash = corpus_hash(examples)
     id_source = json.dumps(
-        {"data": data_hash, "config": cfg, "taxonomy": taxonomy, "userdict": userdict_hash()},
+        {"data": data_hash, "config": cfg, "taxonomy": tax, "userdict": userdict_hash()},
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -146,7 +149,7 @@ def train(
             "no_label": int((Y.sum(axis=1) == 0).sum()),
         },
         "labels": labels,
-        "taxonomy": taxonomy,
+        "taxonomy": tax,
         "thresholds": thresholds,
         "config": cfg,
         "userdict_sha256_16": userdict_hash(),
@@ -169,7 +172,10 @@ def train(
         },
         "dev": None,
     }
-    dev_path = default_dev_path() if dev is None else (Path(dev) if dev else None)
+    if dev is None:  # the default dev file is labelled with the shipped label set only
+        dev_path = default_dev_path() if labels == [lab["id"] for lab in load_taxonomy()["labels"]] else None
+    else:
+        dev_path = Path(dev) if dev else None
     if dev_path is not None:
         from ._tagger import Tagger
 
@@ -177,7 +183,7 @@ def train(
             raise PolicytagError("E001", path=str(dev_path))
         gold = read_labelled(dev_path, labels)
         tagger = Tagger(pipeline, card)
-        dev_report = evaluate_predictions(gold, tagger.predict([g.text for g in gold]), labels, taxonomy)
+        dev_report = evaluate_predictions(gold, tagger.predict([g.text for g in gold]), labels, tax)
         card["dev"] = {
             "file": dev_path.name,
             "sha256": file_hash(dev_path),

@@ -89,18 +89,23 @@ def _quiet_broken_pipe() -> None:
 
 
 @app.command()
-def labels(json_out: bool = typer.Option(False, "--json", help="Print the taxonomy as JSON.")) -> None:
+def labels(
+    json_out: bool = typer.Option(False, "--json", help="Print the taxonomy as JSON."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Show the label set a model was trained with."),
+) -> None:
     """List the label set with definitions and cue terms."""
     with _guard():
+        from ._modelfile import read_card
         from ._resources import load_taxonomy
 
-        taxonomy = load_taxonomy()
+        taxonomy = read_card(model)["taxonomy"] if model else load_taxonomy()
         if json_out:
             typer.echo(json.dumps(taxonomy, ensure_ascii=False, indent=2))
             return
         for lab in taxonomy["labels"]:
-            typer.echo(f"{lab['id']:<15} {lab['zh']} / {lab['en']}: {lab['definition']}")
-            typer.echo(f"{'':<15} cues: {'、'.join(lab['cues'][:12])} …")
+            typer.echo(f"{lab['id']:<15} {lab.get('zh', '')} / {lab.get('en', '')}: {lab.get('definition', '')}")
+            if lab.get("cues"):
+                typer.echo(f"{'':<15} cues: {'、'.join(lab['cues'][:12])}{' …' if len(lab['cues']) > 12 else ''}")
 
 
 @app.command()
@@ -207,6 +212,7 @@ def train(
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file overriding training settings."),
     dev: Optional[Path] = typer.Option(None, "--dev", help="Gold JSONL scored into the model card (default: ../shared/dev/dev.jsonl if present)."),
     no_dev: bool = typer.Option(False, "--no-dev", help="Do not score a dev file."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy JSON with your own label set (default: labels/taxonomy.json)."),
 ) -> None:
     """Train a model (cross-validated report on stdout) and write it atomically."""
     with _guard():
@@ -217,7 +223,8 @@ def train(
             _err(f"{stage}: {done}/{total}")
 
         card = train_model(
-            data=data or None, out=out, config=config, dev="" if no_dev else dev, progress=progress
+            data=data or None, out=out, config=config, dev="" if no_dev else dev, progress=progress,
+            taxonomy=taxonomy,
         )
         cv = card["cross_validation"]
         typer.echo(format_report(cv, f"cross-validation ({cv['folds']}-fold, nested) on "
@@ -228,6 +235,71 @@ def train(
         from ._train import default_out_dir
 
         typer.echo(f"\nmodel {card['model_id']} written to {out or default_out_dir()}")
+
+
+@app.command()
+def check(
+    data: List[Path] = typer.Argument(..., help="Labelled JSONL file(s): id, text, labels."),
+    taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy JSON of the label set (default: labels/taxonomy.json)."),
+    folds: int = typer.Option(5, "--folds", help="Folds for the out-of-fold mislabel search (0 skips it)."),
+    top: int = typer.Option(20, "--top", help="How many likely mislabelled paragraphs to list."),
+    json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+) -> None:
+    """Corpus QA: counts, bad lines, duplicates, near-duplicates, likely mislabels."""
+    with _guard():
+        from ._quality import check as check_data
+        from ._resources import read_taxonomy
+
+        report = check_data(data, read_taxonomy(taxonomy) if taxonomy else None, folds=folds, top=top)
+        if json_out:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        else:
+            typer.echo(f"{report['n']} paragraphs; {report['no_label']} with no label")
+            for lab, c in report["label_counts"].items():
+                typer.echo(f"  {lab:<15} {c}")
+            typer.echo(f"{len(report['problems'])} bad line(s)")
+            for line in report["problems"]:
+                typer.echo(f"  {line}")
+            if report["duplicate_ids"]:
+                typer.echo(f"duplicate ids: {', '.join(report['duplicate_ids'][:20])}")
+            typer.echo(f"{len(report['near_duplicates'])} near-duplicate pair(s)")
+            for pair in report["near_duplicates"][:50]:
+                typer.echo(f"  {pair['a']} ~ {pair['b']} (5-gram Jaccard {pair['jaccard']:.2f}"
+                           f"{'' if pair['same_labels'] else ', labels differ'})")
+            if report["suspects"]:
+                typer.echo("most likely mislabelled (gold vs out-of-fold prediction):")
+                for sus in report["suspects"]:
+                    typer.echo(f"  {sus['where']} gold={','.join(sus['gold']) or '-'} "
+                               f"predicted={','.join(sus['predicted']) or '-'}  {sus['text'][:50]}")
+        if report["problems"]:
+            raise typer.Exit(1)
+
+
+@app.command()
+def suggest(
+    inputs: List[str] = typer.Argument(..., help="Unlabelled paragraphs (.txt, .jsonl, .csv, or - for stdin)."),
+    n: int = typer.Option(50, "-n", min=1, help="How many paragraphs to suggest."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
+    input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),
+) -> None:
+    """The paragraphs the model is least sure of, with suggested labels, as JSONL to label next."""
+    problems = 0
+
+    def on_problem(problem: object) -> None:
+        nonlocal problems
+        problems += 1
+        _err(str(problem))
+
+    with _guard():
+        from ._suggest import suggest_files
+        from ._tagger import Tagger
+
+        picked = suggest_files(inputs, Tagger.load(model), n=n, on_problem=on_problem,
+                               input_format=input_format.value if input_format else None)
+        for item in picked:
+            typer.echo(json.dumps(item, ensure_ascii=False))
+    if problems:
+        raise typer.Exit(1)
 
 
 def main() -> None:
