@@ -106,7 +106,7 @@ def train(
     tax = read_taxonomy(taxonomy) if taxonomy else load_taxonomy()
     labels = [lab["id"] for lab in tax["labels"]]
     cfg = load_config(Path(config) if config else None, overrides)
-    paths = [Path(p) for p in data] if data else corpus_files()
+    paths = _expand(data) if data else corpus_files()
     if not paths:
         raise PolicytagError("E001", path=str(Path("labels") / "corpus" / "*.jsonl"))
     examples = read_corpus(paths, labels)
@@ -193,6 +193,15 @@ def train(
     if write:
         save_model(Path(out) if out else default_out_dir(), pipeline, card, card_markdown(card))
     return card
+
+
+def _expand(data: Sequence[Path | str]) -> list[Path]:
+    """Files as given; a folder stands for the ``*.jsonl`` files in it, sorted."""
+    out: list[Path] = []
+    for item in data:
+        p = Path(item)
+        out.extend(sorted(p.glob("*.jsonl")) if p.is_dir() else [p])
+    return out
 
 
 def default_out_dir() -> Path:

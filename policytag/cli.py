@@ -207,7 +207,7 @@ def evaluate(
 
 @app.command()
 def train(
-    data: Optional[List[Path]] = typer.Option(None, "--data", help="Labelled JSONL file(s) (default: labels/corpus/*.jsonl)."),
+    data: Optional[List[Path]] = typer.Option(None, "--data", help="Labelled JSONL file, or a folder of them; repeat for more (default: labels/corpus)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Model folder to write (default: the checkout's models/, else ./models)."),
     config: Optional[Path] = typer.Option(None, "--config", help="JSON file overriding training settings."),
     dev: Optional[Path] = typer.Option(None, "--dev", help="Gold JSONL scored into the model card (default: ../shared/dev/dev.jsonl if present)."),

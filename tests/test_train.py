@@ -61,3 +61,13 @@ def test_config_rejects_unknown_keys_and_bad_files(tmp_path):
     good = tmp_path / "g.json"
     good.write_text('{"C": 2.0}', encoding="utf-8")
     assert load_config(good)["C"] == 2.0
+
+
+def test_data_folders_stand_for_their_jsonl_files(tmp_path):
+    from policytag._train import _expand
+
+    (tmp_path / "b.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text("", encoding="utf-8")
+    (tmp_path / "notes.txt").write_text("", encoding="utf-8")
+    extra = tmp_path / "x.jsonl"
+    assert _expand([tmp_path, extra]) == [tmp_path / "a.jsonl", tmp_path / "b.jsonl", extra]
