@@ -302,6 +302,57 @@ def suggest(
         raise typer.Exit(1)
 
 
+class Interchange(str, Enum):
+    labelstudio = "labelstudio"
+    doccano = "doccano"
+    prodigy = "prodigy"
+    argilla = "argilla"
+    policytag = "policytag"
+
+
+def _label_set(model: Optional[Path]) -> list:
+    from ._modelfile import read_card
+    from ._resources import label_ids
+
+    return list(read_card(model)["labels"]) if model else label_ids()
+
+
+@app.command("export")
+def export(
+    data: Path = typer.Argument(..., help="policytag JSONL: gold records, or rows from `predict -f jsonl`."),
+    to: Interchange = typer.Option(..., "--to", help="Labelling-tool format to write."),
+    out: Path = typer.Option(..., "--out", "-o", help="File to write (atomically)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Take the label set from this model (default: labels/taxonomy.json)."),
+    model_version: str = typer.Option("policytag", "--model-version", help="model_version / agent recorded with predictions."),
+) -> None:
+    """Write records for Label Studio, doccano, Prodigy or Argilla; predictions become pre-annotations."""
+    with _guard():
+        from ._interop import read_any, write_any
+
+        labels = _label_set(model)
+        records = read_any(data, "policytag", known_labels=labels)
+        n = write_any(records, out, to.value, labels=labels, model_version=model_version)
+        _err(f"{n} record(s) written to {out}")
+
+
+@app.command("import")
+def import_(
+    data: Path = typer.Argument(..., help="A labelling tool's export."),
+    from_: Interchange = typer.Option(..., "--from", help="Format of the export."),
+    out: Path = typer.Option(..., "--out", "-o", help="policytag JSONL to write (atomically)."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Check labels against this model's label set (default: labels/taxonomy.json)."),
+) -> None:
+    """Read a labelling tool's export back into policytag JSONL; labels a tool left out stay missing."""
+    with _guard():
+        from ._interop import read_any, write_any
+
+        labels = _label_set(model)
+        records = read_any(data, from_.value, known_labels=labels)
+        n = write_any(records, out, "policytag", labels=labels)
+        missing = sum(1 for r in records if "labels" not in r)
+        _err(f"{n} record(s) written to {out}; {missing} without labels (not annotated)")
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -167,3 +167,37 @@ def test_train_writes_a_model_that_predict_can_use(tmp_path, corpus_sample):
     assert b"cross-validation" in out.stdout and b"micro" in out.stdout
     pred = run_cli("predict", str(SAMPLE), "--model", str(tmp_path / "m"), "-f", "jsonl")
     assert pred.returncode == 0 and len(read_jsonl(pred.stdout.decode())) == 10
+
+
+@pytest.mark.parametrize("fmt", ["labelstudio", "doccano", "prodigy", "argilla"])
+def test_export_then_import_round_trips_gold_records_through_each_tool(tmp_path, fmt):
+    gold = tmp_path / "gold.jsonl"
+    records = [
+        {"id": "a1", "text": "全面消除城市黑臭水体，國考斷面水質優良", "labels": ["water"], "meta": {"doc": "甲"}},
+        {"id": "a2", "text": "对整改不力的县区进行约谈问责", "labels": ["accountability", "institutional"], "meta": {}},
+        {"id": "a3", "text": "全年新增城镇就业68万人", "labels": [], "meta": {"doc": "乙"}},
+    ]
+    gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    exported = tmp_path / f"tasks.{fmt}"
+    out = run_cli("export", str(gold), "--to", fmt, "-o", str(exported))
+    assert out.returncode == 0, out.stderr
+    back = tmp_path / "back.jsonl"
+    out = run_cli("import", str(exported), "--from", fmt, "-o", str(back))
+    assert out.returncode == 0, out.stderr
+    assert read_jsonl(back.read_text(encoding="utf-8")) == records
+
+
+def test_exported_predictions_are_pre_annotations_with_model_version(tmp_path):
+    pred = run_cli("predict", str(SAMPLE), "-f", "jsonl")
+    rows = tmp_path / "pred.jsonl"
+    rows.write_bytes(pred.stdout)
+    tasks = tmp_path / "tasks.json"
+    out = run_cli("export", str(rows), "--to", "labelstudio", "-o", str(tasks), "--model-version", "m1")
+    assert out.returncode == 0, out.stderr
+    loaded = json.loads(tasks.read_text(encoding="utf-8"))
+    assert len(loaded) == 10
+    assert all(t["predictions"][0]["model_version"] == "m1" for t in loaded)
+    assert all(not t.get("annotations") for t in loaded)
+    back = tmp_path / "back.jsonl"
+    run_cli("import", str(tasks), "--from", "labelstudio", "-o", str(back))
+    assert all("labels" not in r for r in read_jsonl(back.read_text(encoding="utf-8")))
