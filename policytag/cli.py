@@ -38,6 +38,21 @@ class InputFormat(str, Enum):
     csv = "csv"
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"policytag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Tag paragraphs of Chinese environmental-policy documents with six labels."""
+
+
 def _err(line: str) -> None:
     typer.echo(line, err=True)
 

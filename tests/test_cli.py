@@ -201,3 +201,10 @@ def test_exported_predictions_are_pre_annotations_with_model_version(tmp_path):
     back = tmp_path / "back.jsonl"
     run_cli("import", str(tasks), "--from", "labelstudio", "-o", str(back))
     assert all("labels" not in r for r in read_jsonl(back.read_text(encoding="utf-8")))
+
+
+def test_version_option_prints_the_package_version():
+    from policytag import __version__
+
+    out = run_cli("--version")
+    assert out.returncode == 0 and out.stdout.decode().strip() == f"policytag {__version__}"
