@@ -10,9 +10,9 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError
+from ._errors import PolicytagError, Problem, problem, raise_problem
 
 
 @dataclass
@@ -27,35 +27,55 @@ class Example:
     line: int = 0
 
 
-def read_labelled(path: Path | str, known_labels: Sequence[str]) -> list[Example]:
-    """Read and validate one labelled JSONL file against the label set."""
+def iter_labelled(
+    path: Path | str, known_labels: Sequence[str], on_problem: Optional[Callable[[Problem], None]] = None
+) -> Iterator[Example]:
+    """Yield the valid examples of one labelled JSONL file, checked against the label set.
+
+    Each bad line (undecodable, not a JSON object, no text, labels not a list of strings,
+    an unknown label) goes to ``on_problem`` and is skipped; without a handler it is raised.
+    """
     from ._documents import iter_lines
 
+    handler = on_problem or raise_problem
     name = str(path)
-    out: list[Example] = []
-    for number, line in iter_lines(name):
+    for number, line in iter_lines(name, on_problem=handler):
         if not line.strip():
             continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            raise PolicytagError("E004", path=name, line=number, detail=str(exc)) from None
-        if not isinstance(obj, dict):
-            raise PolicytagError("E004", path=name, line=number, detail=f"got {type(obj).__name__}")
-        text = obj.get("text")
-        if not isinstance(text, str) or not text.strip():
-            raise PolicytagError("E005", path=name, line=number, field="text")
-        labels = obj.get("labels", None)
-        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            raise PolicytagError("E015", path=name, line=number, value=labels)
-        for lab in labels:
-            if lab not in known_labels:
-                raise PolicytagError("E006", path=name, line=number, label=lab, known=", ".join(known_labels))
+        checked = _validate(line, name, number, known_labels)
+        if isinstance(checked, Problem):
+            handler(checked)
+            continue
+        obj, labels = checked
         meta = obj.get("meta") if isinstance(obj.get("meta"), dict) else {}
         rid = str(obj.get("id") or f"{name}:{number}")
-        out.append(Example(rid, text, sorted(set(labels), key=list(known_labels).index), meta, name, number))
+        yield Example(rid, obj["text"], sorted(set(labels), key=list(known_labels).index), meta, name, number)
+
+
+def _validate(line: str, name: str, number: int, known_labels: Sequence[str]) -> Problem | tuple[dict, list]:
+    try:
+        obj = json.loads(line)
+    except ValueError as exc:
+        return problem("E004", path=name, line=number, detail=str(exc))
+    if not isinstance(obj, dict):
+        return problem("E004", path=name, line=number, detail=f"got {type(obj).__name__}")
+    text = obj.get("text")
+    if not isinstance(text, str) or not text.strip():
+        return problem("E005", path=name, line=number, field="text")
+    labels = obj.get("labels", None)
+    if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
+        return problem("E015", path=name, line=number, value=labels)
+    for lab in labels:
+        if lab not in known_labels:
+            return problem("E006", path=name, line=number, label=lab, known=", ".join(known_labels))
+    return obj, labels
+
+
+def read_labelled(path: Path | str, known_labels: Sequence[str]) -> list[Example]:
+    """Read and validate one labelled JSONL file against the label set; the first bad line raises."""
+    out = list(iter_labelled(path, known_labels))
     if not out:
-        raise PolicytagError("E002", path=name)
+        raise PolicytagError("E002", path=str(path))
     return out
 
 

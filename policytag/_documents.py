@@ -93,19 +93,12 @@ def read_txt(
     path: str, *, encoding: str = "utf-8", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
 ) -> Iterator[Record]:
     """One record per paragraph (non-empty, non-furniture line); id is ``<file>:<line>``."""
-    from ._normalize import normalize
-    from ._resources import furniture_patterns
+    from ._segment import paragraph_text
 
     name = "<stdin>" if path == STDIN else path
-    patterns = furniture_patterns() if drop_furniture else ()
     for number, line in iter_lines(path, encoding=encoding, on_problem=on_problem):
-        text = line.strip()
-        if not text:
-            continue
-        norm = normalize(text)
-        if not norm or any(p.search(norm) for p in patterns):
-            continue
-        yield Record(f"{name}:{number}", text, {}, name, number)
+        if paragraph_text(line, drop_furniture=drop_furniture) is not None:
+            yield Record(f"{name}:{number}", line.strip(), {}, name, number)
 
 
 def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field: str) -> Record:
@@ -190,13 +183,11 @@ def read_records(
 ) -> Iterator[Record]:
     """Stream the records of one input (``-`` for stdin) in the given or guessed format.
 
-    Raises E001 (missing file) at once; reports E002 when the input has no paragraph.
+    Raises E001 (missing file) on the first read; reports E002 when the input has no paragraph.
     """
     fmt = fmt or ("txt" if path == STDIN else guess_format(path))
     if fmt not in FORMATS:
         raise PolicytagError("E011", fmt=fmt)
-    if path != STDIN and not Path(path).exists():
-        raise PolicytagError("E001", path=path)
     reader = {"txt": read_txt, "jsonl": read_jsonl, "csv": read_csv}[fmt]
     handler = on_problem or raise_problem
     count = 0

@@ -11,7 +11,7 @@ import hashlib
 import logging
 import re
 import threading
-from typing import Any, Iterable, Sequence
+from typing import Any, Sequence
 
 from ._resources import userdict_path
 
@@ -141,8 +141,3 @@ def _float32() -> Any:
     import numpy as np
 
     return np.float32
-
-
-def iter_tokens(texts: Iterable[str]) -> Iterable[list[str]]:
-    """Tokenise many texts (helper for inspection and tests)."""
-    return (tokenize(t) for t in texts)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -176,13 +177,7 @@ class ThresholdedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[(P[:, 1] >= self.thresholds_[0]).astype(int)]
 
 
-def _pipeline_base() -> Any:
-    from sklearn.pipeline import Pipeline
-
-    return Pipeline
-
-
-class SentencePoolingPipeline(_pipeline_base()):  # type: ignore[misc]
+class SentencePoolingPipeline(Pipeline):
     """A text Pipeline whose label scores also look at each sentence on its own.
 
     The guide tags a paragraph when it says something specific about a topic, and in

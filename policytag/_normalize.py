@@ -41,10 +41,6 @@ def _t2s(text: str) -> str:
     return _converter.convert(text)
 
 
-def _has_cjk_beyond_ascii(text: str) -> bool:
-    return not text.isascii()
-
-
 def normalize(text: Optional[str]) -> str:
     """Return the canonical form of ``text`` (``None`` gives ``""``).
 
@@ -55,7 +51,7 @@ def normalize(text: Optional[str]) -> str:
         return ""
     text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text))
     text = _SPACE.sub(" ", text).strip()
-    if _has_cjk_beyond_ascii(text):
+    if not text.isascii():  # the remaining steps only touch non-ASCII text
         text = _GLOSS.sub("", text)
         text = unicodedata.normalize("NFKC", _t2s(text))
         text = _INVISIBLE.sub("", text)

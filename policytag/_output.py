@@ -9,14 +9,18 @@ from typing import IO, Any, Iterable, Sequence
 OUTPUT_FORMATS = ("table", "jsonl", "csv")
 
 
+def _char_width(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
 def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+    return sum(_char_width(ch) for ch in text)
 
 
 def _clip(text: str, width: int) -> str:
     out, w = [], 0
     for ch in text:
-        cw = 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        cw = _char_width(ch)
         if w + cw > width - 1:
             return "".join(out) + "…"
         out.append(ch)

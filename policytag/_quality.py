@@ -6,11 +6,10 @@ every bad line is collected and reported, so one run shows every problem in a fi
 from __future__ import annotations
 
 import collections
-import json
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from ._errors import Problem, problem
+from ._errors import Problem
 
 
 def char_ngrams(text: str, k: int = 5) -> set[str]:
@@ -42,35 +41,13 @@ def near_duplicates(texts: Sequence[str], threshold: float = 0.6, k: int = 5) ->
 
 
 def _read_lenient(path: str, known: Sequence[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    from ._documents import iter_lines
+    from ._corpus import iter_labelled
 
-    rows: list[dict[str, Any]] = []
     problems: list[Problem] = []
-    for number, line in iter_lines(path, on_problem=problems.append):
-        if not line.strip():
-            continue
-        try:
-            obj = json.loads(line)
-        except ValueError as exc:
-            problems.append(problem("E004", path=path, line=number, detail=str(exc)))
-            continue
-        if not isinstance(obj, dict):
-            problems.append(problem("E004", path=path, line=number, detail=f"got {type(obj).__name__}"))
-            continue
-        text = obj.get("text")
-        if not isinstance(text, str) or not text.strip():
-            problems.append(problem("E005", path=path, line=number, field="text"))
-            continue
-        labels = obj.get("labels")
-        if not isinstance(labels, list) or not all(isinstance(x, str) for x in labels):
-            problems.append(problem("E015", path=path, line=number, value=labels))
-            continue
-        unknown = [lab for lab in labels if lab not in known]
-        if unknown:
-            problems.append(problem("E006", path=path, line=number, label=unknown[0], known=", ".join(known)))
-            continue
-        rows.append({"id": str(obj.get("id") or f"{path}:{number}"), "text": text, "labels": labels,
-                     "where": f"{path}:{number}"})
+    rows = [
+        {"id": ex.id, "text": ex.text, "labels": ex.labels, "where": f"{ex.source}:{ex.line}"}
+        for ex in iter_labelled(path, known, on_problem=problems.append)
+    ]
     return rows, problems
 
 

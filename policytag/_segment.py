@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ._normalize import normalize
 from ._resources import furniture_patterns
@@ -26,12 +26,21 @@ class Paragraph:
     normalized: str
 
 
+def paragraph_text(line: str, *, drop_furniture: bool = True) -> Optional[str]:
+    """The normalised text of one line if it is a paragraph to tag, else None.
+
+    None for a line that is empty after normalisation, or (with ``drop_furniture``)
+    page furniture (byline, date, comment box, disclaimer …).
+    """
+    norm = normalize(line.strip())
+    if not norm or (drop_furniture and any(p.search(norm) for p in furniture_patterns())):
+        return None
+    return norm
+
+
 def is_furniture(text: str) -> bool:
     """True when ``text`` is page furniture (byline, date, comment box, disclaimer …)."""
-    norm = normalize(text)
-    if not norm:
-        return True
-    return any(p.search(norm) for p in furniture_patterns())
+    return paragraph_text(text) is None
 
 
 def split_lines(document: str) -> list[str]:
@@ -42,15 +51,9 @@ def split_lines(document: str) -> list[str]:
 def iter_paragraphs(document: str, *, drop_furniture: bool = True) -> Iterator[Paragraph]:
     """Yield the paragraphs of ``document``: non-empty lines, furniture dropped."""
     for number, raw in enumerate(split_lines(document), start=1):
-        text = raw.strip()
-        if not text:
-            continue
-        norm = normalize(text)
-        if not norm:
-            continue
-        if drop_furniture and any(p.search(norm) for p in furniture_patterns()):
-            continue
-        yield Paragraph(number, text, norm)
+        norm = paragraph_text(raw, drop_furniture=drop_furniture)
+        if norm is not None:
+            yield Paragraph(number, raw.strip(), norm)
 
 
 def split_paragraphs(document: str, *, drop_furniture: bool = True) -> list[Paragraph]:

@@ -57,6 +57,17 @@ def _err(line: str) -> None:
     typer.echo(line, err=True)
 
 
+class _ProblemCounter:
+    """An ``on_problem`` handler: prints each problem line to stderr and counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, problem: object) -> None:
+        self.count += 1
+        _err(str(problem))
+
+
 @contextmanager
 def _guard() -> Iterator[None]:
     """Turn library errors into one stderr line and exit 1; show coded warnings."""
@@ -135,13 +146,8 @@ def predict(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
 ) -> None:
     """Tag each paragraph of the inputs and stream the results to stdout."""
-    problems = 0
+    on_problem = _ProblemCounter()
     written = 0
-
-    def on_problem(problem: object) -> None:
-        nonlocal problems
-        problems += 1
-        _err(str(problem))
 
     with _guard():
         from ._output import write_rows
@@ -163,9 +169,9 @@ def predict(
             )
             written = write_rows(rows, output_format.value, sys.stdout, tagger.labels)
             sys.stdout.flush()
-    if problems:
+    if on_problem.count:
         if written:
-            _err(f"{problems} problem(s) reported; the other {written} paragraph(s) were tagged")
+            _err(f"{on_problem.count} problem(s) reported; the other {written} paragraph(s) were tagged")
         raise typer.Exit(1)
 
 
@@ -298,12 +304,7 @@ def suggest(
     input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),
 ) -> None:
     """The paragraphs the model is least sure of, with suggested labels, as JSONL to label next."""
-    problems = 0
-
-    def on_problem(problem: object) -> None:
-        nonlocal problems
-        problems += 1
-        _err(str(problem))
+    on_problem = _ProblemCounter()
 
     with _guard():
         from ._suggest import suggest_files
@@ -313,7 +314,7 @@ def suggest(
                                input_format=input_format.value if input_format else None)
         for item in picked:
             typer.echo(json.dumps(item, ensure_ascii=False))
-    if problems:
+    if on_problem.count:
         raise typer.Exit(1)
 
 
