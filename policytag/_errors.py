@@ -32,6 +32,8 @@ ERRORS: dict[str, str] = {
     "E018": "unknown --by field {field!r}: use meta.NAME or a top-level field",
     "E019": "label {label!r} has no positive example in the training data",
     "E020": "bad taxonomy: {detail}",
+    "E021": "model folder fails its integrity check: {detail}; the files are damaged or were altered "
+    "after training (retrain, or restore the folder)",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 
@@ -40,6 +42,8 @@ WARNINGS: dict[str, str] = {
     "differ, predictions should match)",
     "W002": "segmenter user dictionary differs from the one the model was trained with "
     "(trained {trained}, now {now}); tokens may differ",
+    "W003": "model at {path} is format 1 (a pickle, which can run code when loaded); convert it "
+    "with `policytag upgrade {path}`",
 }
 
 

@@ -1,48 +1,16 @@
 """Features: TF-IDF over jieba words and character n-grams, plus cue-term hits.
 
-:func:`tokenize` is a module-level function over a lazily built jieba tokenizer
-that knows the domain terms in ``labels/userdict.txt`` (国考断面, 一岗双责 …), so a
-fitted pipeline pickles by reference and works in worker processes, each of which
-builds its own tokenizer on first use. jieba's start-up chatter is silenced.
+:func:`~policytag._tokenize.tokenize` (jieba's algorithm with the project's user
+dictionary) is a module-level function, so a fitted pipeline pickles by reference
+and works in worker processes, each of which builds its own segmenter on first use.
 """
 from __future__ import annotations
 
 import hashlib
-import logging
-import re
-import threading
 from typing import Any, Sequence
 
 from ._resources import userdict_path
-
-_tokenizer: Any = None
-_lock = threading.Lock()
-_KEEP = re.compile(r"[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]")
-
-
-def _get_tokenizer() -> Any:
-    global _tokenizer
-    if _tokenizer is None:
-        with _lock:
-            if _tokenizer is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                logging.getLogger("jieba").setLevel(logging.WARNING)
-                tk = jieba.Tokenizer()
-                tk.initialize()
-                path = userdict_path()
-                if path.is_file():
-                    tk.load_userdict(str(path))
-                _tokenizer = tk
-    return _tokenizer
-
-
-def tokenize(text: str) -> list[str]:
-    """Segment normalised text into jieba words (user dictionary on), dropping punctuation."""
-    tk = _get_tokenizer()
-    return [w.lower() for w in tk.lcut(text, HMM=True) if _KEEP.search(w)]
-
+from ._tokenize import tokenize  # noqa: F401  (v1 model pickles refer to policytag._features.tokenize)
 
 def userdict_hash() -> str:
     """SHA-256 (first 16 hex digits) of the user dictionary, recorded in the model card."""

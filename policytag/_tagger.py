@@ -1,7 +1,8 @@
 """The tagging API: :class:`Tagger` wraps a trained model folder.
 
-Prediction is thread-safe (the fitted pipeline is only read; the segmenter is built
-once under a lock) and never prints.
+Prediction runs on the compiled arrays (:mod:`policytag._compiled`): NumPy and the
+segmenter only, no scikit-learn. It is thread-safe (the arrays are only read; lookup
+tables and the segmenter are built once) and never prints.
 """
 from __future__ import annotations
 
@@ -26,8 +27,12 @@ class Tagger:
     ['air']
     """
 
-    def __init__(self, pipeline: Any, card: dict[str, Any], path: Optional[Path] = None) -> None:
-        self.pipeline = pipeline
+    def __init__(self, model: Any, card: dict[str, Any], path: Optional[Path] = None) -> None:
+        from ._compiled import CompiledModel
+
+        if not isinstance(model, CompiledModel):  # a fitted scikit-learn pipeline
+            model = CompiledModel.from_pipeline(model, card["labels"])
+        self.model = model
         self.card = card
         self.path = path
         self.labels: list[str] = list(card["labels"])
@@ -41,7 +46,7 @@ class Tagger:
 
         d = Path(path) if path is not None else default_model_dir()
         payload = load_model(d)
-        return cls(payload["pipeline"], payload["card"], d)
+        return cls(payload["model"], payload["card"], d)
 
     @property
     def taxonomy(self) -> dict[str, Any]:
@@ -54,11 +59,13 @@ class Tagger:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each label, shape ``(len(texts), len(self.labels))``, in ``self.labels`` order."""
-        texts = [t if isinstance(t, str) else "" for t in texts]
-        if not texts:
+        from ._normalize import normalize
+
+        normalized = [normalize(t) if isinstance(t, str) else "" for t in texts]
+        if not normalized:
             return np.zeros((0, len(self.labels)))
-        P = np.asarray(self.pipeline.predict_proba(texts), dtype=float)
-        empty = np.array([not t.strip() for t in texts])
+        P = self.model.predict_proba(normalized)
+        empty = np.array([not t for t in normalized])
         if empty.any():
             P[empty] = 0.0
         return P

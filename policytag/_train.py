@@ -23,7 +23,9 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     out = {"python": platform.python_version()}
-    for dist in ("policytag", "scikit-learn", "numpy", "scipy", "jieba", "opencc", "joblib", "iterative-stratification"):
+    for dist in (
+        "policytag", "scikit-learn", "numpy", "scipy", "jieba", "rjieba", "opencc", "joblib", "iterative-stratification"
+    ):
         try:
             out[dist] = version(dist)
         except PackageNotFoundError:
@@ -100,6 +102,7 @@ def train(
     from ._evaluate import evaluate_predictions, multilabel_metrics, lexicon_predict
     from ._features import userdict_hash
     from ._model import build_pipeline
+    from ._tokenize import backend
     from ._modelfile import FORMAT, FORMAT_VERSION, save_model
     from ._resources import corpus_files, load_taxonomy, read_taxonomy
 
@@ -128,6 +131,9 @@ def train(
     _strip_fitted_stop_words(pipeline)
     if progress:
         progress("final fit", 1, 1)
+    from ._compiled import CompiledModel
+
+    compiled = CompiledModel.from_pipeline(pipeline, labels)
     clf = pipeline.named_steps["classifier"]
     thresholds = {lab: round(float(t), 6) for lab, t in zip(labels, clf.thresholds_)}
 
@@ -153,6 +159,7 @@ def train(
         "thresholds": thresholds,
         "config": cfg,
         "userdict_sha256_16": userdict_hash(),
+        "segmenter": backend(),
         "versions": _versions(),
         "cross_validation": {
             "folds": cfg["cv_folds"],
@@ -171,6 +178,7 @@ def train(
             },
         },
         "dev": None,
+        "compiled": compiled.spec(),
     }
     if dev is None:  # the default dev file is labelled with the shipped label set only
         dev_path = default_dev_path() if labels == [lab["id"] for lab in load_taxonomy()["labels"]] else None
@@ -182,7 +190,7 @@ def train(
         if not dev_path.is_file():
             raise PolicytagError("E001", path=str(dev_path))
         gold = read_labelled(dev_path, labels)
-        tagger = Tagger(pipeline, card)
+        tagger = Tagger(compiled, card)
         dev_report = evaluate_predictions(gold, tagger.predict([g.text for g in gold]), labels, tax)
         card["dev"] = {
             "file": dev_path.name,
@@ -191,7 +199,7 @@ def train(
             "lexicon": dev_report["lexicon"],
         }
     if write:
-        save_model(Path(out) if out else default_out_dir(), pipeline, card, card_markdown(card))
+        save_model(Path(out) if out else default_out_dir(), compiled, card, card_markdown(card))
     return card
 
 
@@ -275,7 +283,8 @@ def card_markdown(card: dict[str, Any]) -> str:
         "",
         "- The corpus is written by the project in the register of real documents; cross-validation on it "
         "is optimistic. The dev figures on real documents are the ones to cite.",
-        "- Model files are pickles: load only models you trust.",
+        "- The model folder holds arrays (`model.npz`, read without pickle) and JSON; "
+        "`manifest.json` carries the SHA-256 of each file and loading refuses a folder that does not match.",
         "",
     ]
     return "\n".join(lines)

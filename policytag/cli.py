@@ -326,6 +326,18 @@ class Interchange(str, Enum):
     policytag = "policytag"
 
 
+@app.command()
+def upgrade(
+    model: Path = typer.Argument(..., help="A model folder written by policytag 0.1 (format 1, model.joblib)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Write the upgraded model here (default: in place)."),
+) -> None:
+    """Convert an old pickle model folder to the arrays-only format (no code runs on load)."""
+    with _guard():
+        from ._modelfile import upgrade_model
+
+        typer.echo(f"model upgraded to format 2 in {upgrade_model(model, out)}")
+
+
 def _label_set(model: Optional[Path]) -> list:
     from ._modelfile import read_card
     from ._resources import label_ids

@@ -40,6 +40,20 @@ def small_model(tmp_path_factory: pytest.TempPathFactory, corpus_sample: Path) -
     return out
 
 
+@pytest.fixture(scope="session")
+def fitted_pipeline(corpus_sample: Path):
+    """A scikit-learn pipeline fitted on the corpus sample with the default features."""
+    from policytag._config import load_config
+    from policytag._corpus import label_matrix, read_corpus
+    from policytag._model import build_pipeline
+    from policytag._resources import label_ids, load_taxonomy
+
+    examples = read_corpus([corpus_sample], label_ids())
+    config = load_config(overrides={"threshold_folds": 3})
+    pipe = build_pipeline(config, load_taxonomy())
+    return pipe.fit([ex.text for ex in examples], label_matrix(examples, label_ids()))
+
+
 def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m policytag ARGS`` as a user would, capturing bytes."""
     env = dict(os.environ)

@@ -96,10 +96,8 @@ def test_best_threshold_reaches_the_best_f1_of_any_cut(pairs):
     assert f1 == pytest.approx(best)
 
 
-def test_sentence_pooling_scores_are_the_max_over_paragraph_and_sentences():
-    from policytag import Tagger
-
-    pipe = Tagger.load().pipeline
+def test_sentence_pooling_scores_are_the_max_over_paragraph_and_sentences(fitted_pipeline):
+    pipe = fitted_pipeline
     assert pipe.pool_sentences
     text = "全市经济运行总体平稳，全年新增城镇就业5.2万人。对整改不力的2个县区政府主要负责人进行约谈，问责干部9人。"
     sentences = ["全市经济运行总体平稳，全年新增城镇就业5.2万人。", "对整改不力的2个县区政府主要负责人进行约谈，问责干部9人。"]

@@ -66,12 +66,12 @@ def test_tag_document_drops_furniture_and_reports_lines(shipped):
     assert "water" in rows[0]["labels"] and set(rows[0]["scores"]) == set(shipped.labels)
 
 
-def test_fitted_pipeline_survives_a_pickle_round_trip(shipped):
+def test_tagger_survives_a_pickle_round_trip(shipped):
     import pickle
 
     texts = list(CLEAR)
-    clone = pickle.loads(pickle.dumps(shipped.pipeline))
-    np.testing.assert_array_equal(clone.predict_proba(texts), shipped.pipeline.predict_proba(texts))
+    clone = pickle.loads(pickle.dumps(shipped))
+    np.testing.assert_array_equal(clone.predict_proba(texts), shipped.predict_proba(texts))
 
 
 def test_prediction_is_thread_safe(shipped):

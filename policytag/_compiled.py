@@ -1,0 +1,608 @@
+"""The predict-only model: a fitted pipeline compiled to plain arrays.
+
+Training uses scikit-learn; prediction does not need it. :func:`compile_pipeline`
+turns a fitted :class:`~policytag._model.SentencePoolingPipeline` (normalise →
+word/char TF-IDF + cue hits → one logistic regression per label) into a
+:class:`CompiledModel` of NumPy arrays: the vocabularies as sorted integer keys,
+idf weights, coefficients and intercepts. :meth:`CompiledModel.predict_proba`
+recomputes exactly what the pipeline computes — sublinear TF, idf, per-block L2
+norm and block weight, logistic score, max-pooling over sentences — vectorised over
+a whole batch:
+
+* character n-grams (1–3) become 63-bit integers (code points packed 21 bits
+  each) looked up with ``np.searchsorted``, so no Python loop runs per n-gram;
+* words come from :func:`~policytag._tokenize.tokenize` (rjieba when installed)
+  and are looked up in a token table; word bigrams are pairs of token ids;
+* cue terms are found by a vectorised pre-filter on their first two characters
+  and confirmed with ``str.startswith``.
+
+The arrays load with ``numpy.load(allow_pickle=False)``: a model file holds data,
+never code. Scores agree with the scikit-learn pipeline to about 1e-6 (float32
+TF-IDF there, float64 here); ``tests/test_compiled.py`` checks it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional, Sequence
+
+import numpy as np
+
+_SEP = "\x00"  # never in normalised text (normalize drops control characters)
+_WORDS, _CHARS, _CUES = 0, 1, 2
+_SPARSE_FROM = 20_000  # feature entries in a batch from which scipy.sparse does the product
+
+
+def _pack(cps: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Keys of all character n-grams in a code-point array, and their start positions."""
+    m = len(cps) - n + 1
+    if m <= 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    key = cps[:m].copy()
+    ok = key != 0
+    for k in range(1, n):
+        nxt = cps[k : k + m]
+        key = (key << 21) | nxt
+        ok &= nxt != 0
+    pos = np.flatnonzero(ok)
+    return key[pos], pos
+
+
+def _key_of(gram: str) -> int:
+    key = 0
+    for ch in gram:
+        key = (key << 21) | ord(ch)
+    return key
+
+
+def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """All texts joined by a NUL separator as int64 code points, and each text's start offset."""
+    joined = _SEP.join(texts)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    starts = np.zeros(len(texts), dtype=np.int64)
+    if len(texts) > 1:
+        np.cumsum(lengths[:-1] + 1, out=starts[1:])
+    return cps, starts
+
+
+def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Feature ids of ``keys`` found in a sorted key table, and a mask of which were found."""
+    if len(table_keys) == 0 or len(keys) == 0:
+        return np.zeros(0, np.int64), np.zeros(len(keys), bool)
+    idx = np.searchsorted(table_keys, keys)
+    idx[idx == len(table_keys)] = 0
+    found = table_keys[idx] == keys
+    return table_feats[idx[found]], found
+
+
+def _sentence_map(n_chars: int, starts: np.ndarray, spans: np.ndarray) -> np.ndarray:
+    """For each position of a joined text: the sentence doc it lies in, or -1.
+
+    ``spans`` rows are (unit index, start, end, sentence doc) within each unit.
+    """
+    out = np.full(n_chars, -1, dtype=np.int64)
+    if len(spans):
+        lengths = spans[:, 2] - spans[:, 1]
+        total = int(lengths.sum())
+        ramp = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        out[np.repeat(starts[spans[:, 0]] + spans[:, 1], lengths) + ramp] = np.repeat(spans[:, 3], lengths)
+    return out
+
+
+@dataclass
+class CompiledModel:
+    """Arrays that reproduce a fitted policytag pipeline's scores (see module docstring)."""
+
+    labels: list[str]
+    tokens: list[str]  # word-token table: token id -> token
+    word_unigram_feat: np.ndarray  # int64 [n_tokens], -1 where the token is no unigram feature
+    word_bigram_keys: np.ndarray  # int64 sorted, tid1 * n_tokens + tid2
+    word_bigram_feat: np.ndarray
+    char_keys: np.ndarray  # int64 sorted, packed code points
+    char_feat: np.ndarray
+    cue_names: list[str]  # "cue=label" / "cue=label:term", one per cue feature
+    cue_offset: int
+    cue_terms: dict[str, list[str]]  # every cue term per label (unseen ones still fire "cue=label")
+    idf: np.ndarray  # float64 [n_features]; 1 for cue features
+    block: np.ndarray  # int8 [n_features]: 0 words, 1 chars, 2 cues
+    block_weight: np.ndarray  # float64 [3]
+    coef: np.ndarray  # float64 [n_features, n_labels]
+    intercept: np.ndarray  # float64 [n_labels]
+    ngram: dict[str, list[int]]
+    pool_sentences: bool
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    # ------------------------------------------------------------------ building
+    @classmethod
+    def from_pipeline(cls, pipeline: Any, labels: Sequence[str]) -> "CompiledModel":
+        """Compile a fitted SentencePoolingPipeline whose classifier is logistic regression."""
+        from sklearn.linear_model import LogisticRegression
+
+        features = pipeline.named_steps["features"]
+        clf = pipeline.named_steps["classifier"]
+        parts = dict(features.transformer_list)
+        weights = features.transformer_weights or {}
+        offsets: dict[str, int] = {}
+        n_features = 0
+        for name, tr in features.transformer_list:
+            offsets[name] = n_features
+            n_features += len(tr.vocabulary_)
+        idf = np.ones(n_features)
+        block = np.zeros(n_features, np.int8)
+        block_weight = np.zeros(3)
+        ngram: dict[str, list[int]] = {"words": [1, 1], "chars": [1, 1]}
+
+        tokens: list[str] = []
+        tok_id: dict[str, int] = {}
+        uni_pairs: list[tuple[int, int]] = []
+        bi_items: list[tuple[int, int, int]] = []
+        if "words" in parts:
+            tr = parts["words"]
+            _check_tfidf(tr, "words")
+            off = offsets["words"]
+            ngram["words"] = list(tr.ngram_range)
+            if tr.ngram_range[1] > 2:
+                raise ValueError("compiled models support word n-grams up to 2")
+            for gram, j in tr.vocabulary_.items():
+                pieces = gram.split(" ")
+                ids = []
+                for p in pieces:
+                    if p not in tok_id:
+                        tok_id[p] = len(tokens)
+                        tokens.append(p)
+                    ids.append(tok_id[p])
+                if len(ids) == 1:
+                    uni_pairs.append((ids[0], off + j))
+                else:
+                    bi_items.append((ids[0], ids[1], off + j))
+            idf[off : off + len(tr.vocabulary_)] = tr.idf_
+            block[off : off + len(tr.vocabulary_)] = _WORDS
+            block_weight[_WORDS] = float(weights.get("words", 1.0))
+        n_tok = max(len(tokens), 1)
+        unigram_feat = np.full(len(tokens), -1, np.int64)
+        for tid, j in uni_pairs:
+            unigram_feat[tid] = j
+        bi_keys = np.array([a * n_tok + b for a, b, _ in bi_items], dtype=np.int64)
+        bi_feat = np.array([j for _, _, j in bi_items], dtype=np.int64)
+        order = np.argsort(bi_keys, kind="stable")
+
+        char_keys = np.zeros(0, np.int64)
+        char_feat = np.zeros(0, np.int64)
+        if "chars" in parts:
+            tr = parts["chars"]
+            _check_tfidf(tr, "chars")
+            if tr.analyzer != "char" or tr.ngram_range[1] > 3 or not tr.lowercase:
+                raise ValueError("compiled models support lower-cased character n-grams up to 3")
+            off = offsets["chars"]
+            ngram["chars"] = list(tr.ngram_range)
+            grams = list(tr.vocabulary_.items())
+            char_keys = np.array([_key_of(g) for g, _ in grams], dtype=np.int64)
+            char_feat = np.array([off + j for _, j in grams], dtype=np.int64)
+            o = np.argsort(char_keys, kind="stable")
+            char_keys, char_feat = char_keys[o], char_feat[o]
+            idf[off : off + len(tr.vocabulary_)] = tr.idf_
+            block[off : off + len(tr.vocabulary_)] = _CHARS
+            block_weight[_CHARS] = float(weights.get("chars", 1.0))
+
+        cue_names: list[str] = []
+        cue_terms: dict[str, list[str]] = {}
+        cue_offset = n_features
+        if "cues" in parts:
+            tr = parts["cues"]
+            cue_offset = offsets["cues"]
+            cue_terms = {label: list(terms) for label, terms in tr.analyzer.cues.items()}
+            inv = sorted(tr.vocabulary_.items(), key=lambda kv: kv[1])
+            cue_names = [name for name, _ in inv]
+            block[cue_offset : cue_offset + len(cue_names)] = _CUES
+            block_weight[_CUES] = float(weights.get("cues", 1.0))
+
+        n_labels = len(labels)
+        coef = np.zeros((n_features, n_labels))
+        intercept = np.zeros(n_labels)
+        for j, est in enumerate(clf.estimators_):
+            if isinstance(est, float):  # constant label in training: fixed probability
+                intercept[j] = math.inf if est >= 0.5 else -math.inf
+                continue
+            if not isinstance(est, LogisticRegression):
+                raise ValueError("compiled models need a logistic-regression classifier")
+            coef[:, j] = est.coef_[0]
+            intercept[j] = est.intercept_[0]
+        model = cls(
+            labels=list(labels),
+            tokens=tokens,
+            word_unigram_feat=unigram_feat,
+            word_bigram_keys=bi_keys[order],
+            word_bigram_feat=bi_feat[order],
+            char_keys=char_keys,
+            char_feat=char_feat,
+            cue_names=cue_names,
+            cue_offset=cue_offset,
+            cue_terms=cue_terms,
+            idf=idf,
+            block=block,
+            block_weight=block_weight,
+            coef=coef,
+            intercept=intercept,
+            ngram=ngram,
+            pool_sentences=bool(getattr(pipeline, "pool_sentences", False)),
+        )
+        return model
+
+    # ------------------------------------------------------------ serialising
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """Plain arrays for ``numpy.savez`` (strings as UTF-8 bytes joined by newlines)."""
+        return {
+            "tokens": np.frombuffer("\n".join(self.tokens).encode("utf-8"), dtype=np.uint8),
+            "word_unigram_feat": self.word_unigram_feat.astype(np.int32),
+            "word_bigram_keys": self.word_bigram_keys,
+            "word_bigram_feat": self.word_bigram_feat.astype(np.int32),
+            "char_keys": self.char_keys,
+            "char_feat": self.char_feat.astype(np.int32),
+            "cue_names": np.frombuffer("\n".join(self.cue_names).encode("utf-8"), dtype=np.uint8),
+            "idf": self.idf.astype(np.float32),
+            "block": self.block,
+            "block_weight": self.block_weight,
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept,
+        }
+
+    def spec(self) -> dict[str, Any]:
+        """The JSON-able settings that go beside the arrays."""
+        return {
+            "labels": self.labels,
+            "cue_offset": self.cue_offset,
+            "cue_terms": self.cue_terms,
+            "ngram": self.ngram,
+            "pool_sentences": self.pool_sentences,
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: Any, spec: dict[str, Any]) -> "CompiledModel":
+        """Rebuild from :meth:`to_arrays` output (an ``NpzFile`` or dict) and :meth:`spec`."""
+
+        def text_list(name: str) -> list[str]:
+            raw = bytes(np.asarray(arrays[name], dtype=np.uint8))
+            return raw.decode("utf-8").split("\n") if raw else []
+
+        return cls(
+            labels=list(spec["labels"]),
+            tokens=text_list("tokens"),
+            word_unigram_feat=np.asarray(arrays["word_unigram_feat"], dtype=np.int64),
+            word_bigram_keys=np.asarray(arrays["word_bigram_keys"], dtype=np.int64),
+            word_bigram_feat=np.asarray(arrays["word_bigram_feat"], dtype=np.int64),
+            char_keys=np.asarray(arrays["char_keys"], dtype=np.int64),
+            char_feat=np.asarray(arrays["char_feat"], dtype=np.int64),
+            cue_names=text_list("cue_names"),
+            cue_offset=int(spec["cue_offset"]),
+            cue_terms={k: list(v) for k, v in spec.get("cue_terms", {}).items()},
+            idf=np.asarray(arrays["idf"], dtype=np.float64),
+            block=np.asarray(arrays["block"], dtype=np.int8),
+            block_weight=np.asarray(arrays["block_weight"], dtype=np.float64),
+            coef=np.asarray(arrays["coef"], dtype=np.float64),
+            intercept=np.asarray(arrays["intercept"], dtype=np.float64),
+            ngram={k: list(v) for k, v in spec["ngram"].items()},
+            pool_sentences=bool(spec["pool_sentences"]),
+        )
+
+    # ------------------------------------------------------------- predicting
+    def _prepare(self) -> dict[str, Any]:
+        d = self._derived
+        if not d:
+            d["tok_id"] = {t: i for i, t in enumerate(self.tokens)}
+            d["n_tok"] = max(len(self.tokens), 1)
+            cue_id = {name: self.cue_offset + i for i, name in enumerate(self.cue_names)}
+            d["cue_id"] = cue_id
+            # cue terms by the key of their first two characters; one-character terms apart
+            by_first: dict[int, list[tuple[str, str, tuple[int, int]]]] = {}
+            singles: list[tuple[str, str, tuple[int, int]]] = []
+            for label, terms in self.cue_terms.items():
+                for term in dict.fromkeys(terms):
+                    item = (label, term, (cue_id.get(f"cue={label}:{term}", -1), cue_id.get(f"cue={label}", -1)))
+                    if len(term) == 1:
+                        singles.append(item)
+                    elif term:
+                        by_first.setdefault(_key_of(term[:2]), []).append(item)
+            d["cue_first"] = by_first
+            d["cue_first_keys"] = np.array(sorted(by_first), dtype=np.int64)
+            d["cue_singles"] = singles
+            d["raw_tid"] = {}
+            single = self.char_keys < (1 << 21)
+            table = np.full(int(self.char_keys[single].max()) + 1 if single.any() else 1, -1, np.int64)
+            table[self.char_keys[single]] = self.char_feat[single]
+            d["char_table"] = table
+        return d
+
+    def _token_ids(self, words: list[str]) -> list[int]:
+        """Token ids of raw segmenter output: -1 unknown word, -2 punctuation (dropped)."""
+        cache = self._derived["raw_tid"]
+        ids = [cache.get(w, -3) for w in words]
+        if -3 in ids:
+            from ._tokenize import KEEP
+
+            tok_id = self._derived["tok_id"]
+            for k, w in enumerate(words):
+                if ids[k] == -3:
+                    t = tok_id.get(w.lower(), -1) if KEEP.search(w) else -2
+                    if len(cache) < 2_000_000:
+                        cache[w] = t
+                    ids[k] = t
+        return ids
+
+    def _entries(
+        self, paras: Sequence[str], pool: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, np.ndarray]:
+        """Sparse feature rows of normalised paragraphs and (with ``pool``) of their sentences.
+
+        Returns (doc, feature id, value, number of docs, owner paragraph of each
+        sentence doc). Docs ``0..n-1`` are the paragraphs, later ones their sentences.
+        Each paragraph is segmented and scanned once; an n-gram or word pair that lies
+        inside one sentence also counts for that sentence's doc.
+        """
+        from ._segment import split_sentences
+        from ._tokenize import cut
+
+        d = self._prepare()
+        n = len(paras)
+        n_feat = len(self.idf)
+        owners: list[int] = []
+        # sentence spans: (paragraph, start, end, sentence doc)
+        spans: list[tuple[int, int, int, int]] = []
+        sentences: list[list[str]] = []
+        for i, text in enumerate(paras):
+            parts = split_sentences(text) if pool else []
+            if len(parts) > 1:
+                cursor = 0
+                for part in parts:
+                    at = text.find(part, cursor)
+                    cursor = at + len(part)
+                    spans.append((i, at, cursor, n + len(owners)))
+                    owners.append(i)
+                sentences.append(parts)
+            else:
+                sentences.append([text])
+        n_docs = n + len(owners)
+        doc_parts: list[np.ndarray] = []
+        feat_parts: list[np.ndarray] = []
+
+        def add(docs: np.ndarray, feats: np.ndarray) -> None:
+            doc_parts.append(docs)
+            feat_parts.append(feats)
+
+        # words: a paragraph's tokens are its sentences' tokens in order (jieba splits at
+        # sentence-final punctuation anyway), so each sentence is segmented once
+        if len(self.tokens):
+            ids: list[int] = []
+            pdoc: list[int] = []
+            sdoc: list[int] = []
+            next_sentence = n
+            for i, parts in enumerate(sentences):
+                split = len(parts) > 1
+                for part in parts:
+                    t = self._token_ids(cut(part))
+                    ids.extend(t)
+                    pdoc.extend([i] * len(t))
+                    sdoc.extend([next_sentence if split else -1] * len(t))
+                    if split:
+                        next_sentence += 1
+            tid = np.asarray(ids, dtype=np.int64)
+            keep = tid != -2
+            tid = tid[keep]
+            pd = np.asarray(pdoc, dtype=np.int64)[keep]
+            sd = np.asarray(sdoc, dtype=np.int64)[keep]
+            lo, hi = self.ngram["words"]
+            if lo <= 1 <= hi and len(tid):
+                f = np.where(tid >= 0, self.word_unigram_feat[np.maximum(tid, 0)], -1)
+                ok = f >= 0
+                add(pd[ok], f[ok])
+                ok &= sd >= 0
+                add(sd[ok], f[ok])
+            if lo <= 2 <= hi and len(tid) > 1:
+                a, b = tid[:-1], tid[1:]
+                pair = (pd[:-1] == pd[1:]) & (a >= 0) & (b >= 0)
+                where = np.flatnonzero(pair)
+                f, found = _lookup(a[where] * d["n_tok"] + b[where], self.word_bigram_keys, self.word_bigram_feat)
+                where = where[found]
+                add(pd[where], f)
+                s0, s1 = sd[where], sd[where + 1]
+                same = (s0 == s1) & (s0 >= 0)
+                add(s0[same], f[same])
+
+        # characters: n-grams of the lower-cased paragraph; those inside one sentence
+        # count for it too. A paragraph whose lower-casing changes its length (rare
+        # letters such as 'İ') has its sentences scanned on their own instead.
+        span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+        if len(self.char_keys):
+            units = [text.lower() for text in paras]
+            unit_doc = list(range(n))
+            fill = span_arr
+            odd = [i for i, (u, t) in enumerate(zip(units, paras)) if len(u) != len(t)]
+            if odd and len(span_arr):
+                odd_set = set(odd)
+                rows = []
+                for row in spans:
+                    if row[0] in odd_set:
+                        units.append(paras[row[0]][row[1] : row[2]].lower())
+                        unit_doc.append(row[3])
+                    else:
+                        rows.append(row)
+                fill = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
+            cps, starts = _codepoints(units)
+            sent_of = _sentence_map(len(cps), starts, fill) if len(fill) else None
+            lengths = np.fromiter((len(u) + 1 for u in units), dtype=np.int64, count=len(units))
+            doc_of = np.repeat(np.asarray(unit_doc, dtype=np.int64), lengths)[: len(cps)]
+            lo, hi = self.ngram["chars"]
+            for k in range(lo, hi + 1):
+                if k == 1:  # single characters: a direct table indexed by code point
+                    table = d["char_table"]
+                    pos = np.flatnonzero((cps > 0) & (cps < len(table)))
+                    f = table[cps[pos]]
+                    found = f >= 0
+                    f, pos = f[found], pos[found]
+                else:
+                    keys, pos = _pack(cps, k)
+                    f, found = _lookup(keys, self.char_keys, self.char_feat)
+                    pos = pos[found]
+                add(doc_of[pos], f)
+                if sent_of is not None:
+                    s0, s1 = sent_of[pos], sent_of[pos + k - 1]
+                    same = (s0 == s1) & (s0 >= 0)
+                    add(s0[same], f[same])
+
+        # cue terms (binary, not TF-IDF): "cue=label" per label hit, "cue=label:term" per term
+        if self.cue_terms and self.cue_names:
+            add(*self._cue_entries(paras, span_arr))
+
+        if doc_parts:
+            doc = np.concatenate(doc_parts).astype(np.int64)
+            feat = np.concatenate(feat_parts).astype(np.int64)
+        else:
+            doc = feat = np.zeros(0, np.int64)
+        key, counts = np.unique(doc * n_feat + feat, return_counts=True)
+        doc, feat = key // n_feat, key % n_feat
+        blk = self.block[feat].astype(np.int64)
+        tfidf = blk != _CUES
+        val = np.where(tfidf, (1.0 + np.log(counts)) * self.idf[feat], 1.0)
+        # L2 norm within each TF-IDF block of each doc, then the block weight
+        norm2 = np.bincount(doc * 3 + blk, weights=val * val * tfidf, minlength=3 * n_docs)
+        scale = np.where(norm2 > 0, 1.0 / np.sqrt(np.where(norm2 > 0, norm2, 1.0)), 1.0)
+        val = val * scale[doc * 3 + blk] * self.block_weight[blk]
+        return doc, feat, val, n_docs, np.asarray(owners, dtype=np.int64)
+
+    def _cue_entries(self, paras: Sequence[str], spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(doc, feature) pairs of cue hits (``term in text``) in paragraphs and their sentences."""
+        d = self._prepare()
+        cue_id = d["cue_id"]
+        hit_pos: list[int] = []
+        hit_len: list[int] = []
+        hit_feats: list[tuple[int, int]] = []
+        cps, starts = _codepoints(paras)
+        if len(d["cue_first_keys"]):
+            keys, pos = _pack(cps, 2)
+            cand = np.isin(keys, d["cue_first_keys"])
+            pos = pos[cand]
+            owner = np.searchsorted(starts, pos, side="right") - 1
+            by_first = d["cue_first"]
+            for i, p, k in zip(owner.tolist(), pos.tolist(), keys[cand].tolist()):
+                text, at = paras[i], p - int(starts[i])
+                for label, term, feats in by_first[k]:
+                    if text.startswith(term, at):
+                        hit_pos.append(p)
+                        hit_len.append(len(term))
+                        hit_feats.append(feats)
+        for label, term, feats in d["cue_singles"]:
+            for i, text in enumerate(paras):
+                at = text.find(term)
+                while at >= 0:
+                    hit_pos.append(int(starts[i]) + at)
+                    hit_len.append(1)
+                    hit_feats.append(feats)
+                    at = text.find(term, at + 1)
+        if not hit_pos:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        gpos = np.asarray(hit_pos, dtype=np.int64)
+        glen = np.asarray(hit_len, dtype=np.int64)
+        feats = np.asarray(hit_feats, dtype=np.int64)  # [term feature, label feature], -1 if unseen
+        para = np.searchsorted(starts, gpos, side="right") - 1
+        docs = [para, para]
+        cols = [feats[:, 0], feats[:, 1]]
+        if len(spans):
+            sent_of = _sentence_map(len(cps), starts, spans)
+            s0, s1 = sent_of[gpos], sent_of[gpos + glen - 1]
+            inside = (s0 == s1) & (s0 >= 0)
+            docs += [s0[inside], s0[inside]]
+            cols += [feats[inside, 0], feats[inside, 1]]
+        doc = np.concatenate(docs)
+        feat = np.concatenate(cols)
+        ok = feat >= 0
+        return doc[ok], feat[ok]
+
+    def decision(self, normalized: Sequence[str], pool: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Linear scores of normalised paragraphs (rows ``0..n-1``) and, with ``pool``, of
+        their sentences (later rows); and the owner paragraph of each sentence row."""
+        doc, feat, val, n_docs, owners = self._entries(normalized, pool)
+        out = np.zeros((n_docs, len(self.labels)))
+        if len(doc) >= _SPARSE_FROM:
+            # a sparse product in C is ~6x faster on big batches; scipy is only imported
+            # then, so a one-paragraph call does not pay for it
+            from scipy.sparse import csr_matrix
+
+            indptr = np.zeros(n_docs + 1, dtype=np.int64)
+            np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
+            out = np.asarray(csr_matrix((val, feat, indptr), shape=(n_docs, len(self.idf))) @ self.coef)
+        elif len(doc):
+            firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
+            out[doc[firsts]] = np.add.reduceat(val[:, None] * self.coef[feat], firsts, axis=0)
+        return out + self.intercept, owners
+
+    def predict_proba(self, normalized: Sequence[str]) -> np.ndarray:
+        """Label probabilities of normalised paragraphs, max-pooled over their sentences."""
+        n = len(normalized)
+        if n == 0:
+            return np.zeros((0, len(self.labels)))
+        scores, owners = self.decision(normalized, self.pool_sentences)
+        with np.errstate(over="ignore"):
+            P = 1.0 / (1.0 + np.exp(-scores))
+        head = P[:n].copy()
+        if len(owners):
+            np.maximum.at(head, owners, P[n:])
+        return head
+
+    def feature_name(self, j: int) -> str:
+        """A readable name for feature ``j``: a word, a word pair, a character n-gram or a cue."""
+        d = self._prepare()
+        names = d.get("names")
+        if names is None:
+            names = {}
+            for tid, f in enumerate(self.word_unigram_feat.tolist()):
+                if f >= 0:
+                    names[f] = self.tokens[tid]
+            n_tok = d["n_tok"]
+            for key, f in zip(self.word_bigram_keys.tolist(), self.word_bigram_feat.tolist()):
+                names[f] = self.tokens[key // n_tok] + " " + self.tokens[key % n_tok]
+            for key, f in zip(self.char_keys.tolist(), self.char_feat.tolist()):
+                chars = []
+                while key:
+                    chars.append(chr(key & 0x1FFFFF))
+                    key >>= 21
+                names[f] = "".join(reversed(chars))
+            for i, name in enumerate(self.cue_names):
+                names[self.cue_offset + i] = name
+            d["names"] = names
+        return names.get(j, f"#{j}")
+
+    def feature_kind(self, j: int) -> str:
+        """``"word"``, ``"char"`` or ``"cue"``."""
+        return ("word", "char", "cue")[int(self.block[j])]
+
+    def contributions(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
+        """Feature ids present in one normalised doc and their ``(n, n_labels)`` contributions."""
+        _, feat, val, _, _ = self._entries([doc], False)
+        return feat, val[:, None] * self.coef[feat]
+
+
+def _check_tfidf(tr: Any, name: str) -> None:
+    if not (tr.sublinear_tf and tr.use_idf and tr.norm == "l2"):
+        raise ValueError(f"compiled models need sublinear, idf-weighted, L2-normed TF-IDF ({name})")
+
+
+def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
+    """Lists of up to ``size`` items."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def sentence_of(text: str, term: str, sentences: Optional[list[str]] = None) -> Optional[str]:
+    """The first sentence of ``text`` that contains ``term`` (None when none does)."""
+    from ._segment import split_sentences
+
+    for s in sentences if sentences is not None else split_sentences(text):
+        if term in s:
+            return s
+    return None
