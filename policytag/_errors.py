@@ -34,6 +34,9 @@ ERRORS: dict[str, str] = {
     "E020": "bad taxonomy: {detail}",
     "E021": "model folder fails its integrity check: {detail}; the files are damaged or were altered "
     "after training (retrain, or restore the folder)",
+    "E022": "--min-precision needs out-of-fold precision curves in the model card, and this model has "
+    "none; retrain it with `policytag train`",
+    "E023": "min precision must be between 0 and 1, got {value}",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 

@@ -45,6 +45,28 @@ def best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> tuple[float, flo
     return min(max(threshold, 0.0), 1.0), float(f1[best])
 
 
+def precision_recall_curve(scores: np.ndarray, truth: np.ndarray, max_points: int = 200) -> dict[str, list[float]]:
+    """Precision and recall of ``scores >= t`` for thresholds ``t`` at the distinct scores,
+    thinned to at most ``max_points`` (kept in decreasing threshold order)."""
+    scores = np.asarray(scores, dtype=float)
+    truth = np.asarray(truth).astype(bool)
+    n_pos = int(truth.sum())
+    if n_pos == 0 or len(scores) == 0:
+        return {"threshold": [], "precision": [], "recall": []}
+    order = np.argsort(-scores, kind="mergesort")
+    s, t = scores[order], truth[order]
+    tp = np.cumsum(t)
+    k = np.arange(1, len(s) + 1)
+    cut = np.flatnonzero(np.r_[s[1:] < s[:-1], True])
+    if len(cut) > max_points:
+        cut = cut[np.unique(np.linspace(0, len(cut) - 1, max_points).round().astype(int))]
+    return {
+        "threshold": [round(float(x), 6) for x in s[cut]],
+        "precision": [round(float(x), 4) for x in tp[cut] / k[cut]],
+        "recall": [round(float(x), 4) for x in tp[cut] / n_pos],
+    }
+
+
 class ThresholdedOneVsRestClassifier(ClassifierMixin, BaseEstimator):
     """One binary classifier per label, each with its own out-of-fold tuned threshold.
 

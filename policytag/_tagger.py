@@ -104,6 +104,48 @@ class Tagger:
             for row in P
         ]
 
+    def precision_thresholds(self, min_precision: float) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
+        """Per-label thresholds that reach ``min_precision`` on the training data's
+        out-of-fold scores (the card's curves), and what each costs in recall.
+
+        For each label the lowest threshold whose out-of-fold precision is at least
+        ``min_precision`` is chosen (most recall at that precision); a label that never
+        reaches it gets a threshold above 1 and is never tagged. Returns the thresholds
+        and ``{label: {"threshold", "precision", "recall", "default_recall"}}``.
+        """
+        if not (0.0 < float(min_precision) <= 1.0):
+            raise PolicytagError("E023", value=min_precision)
+        curves = self.card.get("precision_curves")
+        if not curves:
+            raise PolicytagError("E022", path=None if self.path is None else str(self.path))
+        out = np.empty(len(self.labels))
+        report: dict[str, dict[str, float]] = {}
+        for j, lab in enumerate(self.labels):
+            c = curves[lab]
+            th, prec, rec = (np.asarray(c[k], dtype=float) for k in ("threshold", "precision", "recall"))
+            ok = np.flatnonzero(prec >= min_precision)
+            default = np.flatnonzero(th >= self.thresholds[j])
+            default_recall = float(rec[default[-1]]) if len(default) else 0.0
+            if len(ok):
+                best = ok[np.argmax(rec[ok])]
+                out[j] = max(float(th[best]), float(self.thresholds[j]))  # never looser than usual
+                at = np.flatnonzero(th >= out[j])
+                at = int(at[-1]) if len(at) else best
+                report[lab] = {"threshold": round(out[j], 4), "precision": float(prec[at]),
+                               "recall": float(rec[at]), "default_recall": default_recall}
+            else:
+                out[j] = 1.0 + 1e-9
+                report[lab] = {"threshold": 1.0, "precision": float("nan"), "recall": 0.0,
+                               "default_recall": default_recall}
+        return out, report
+
+    def explain(self, text: str, top: int = 8, threshold: Optional[float] = None) -> dict[str, Any]:
+        """Why each label got its score: intercept, per-term contributions and the sentences
+        that hold them, from the model's own weights (see :mod:`policytag._explain`)."""
+        from ._explain import explain
+
+        return explain(self, text, top=top, threshold=threshold)
+
     def tag_document(self, text: str, threshold: Optional[float] = None) -> list[dict[str, Any]]:
         """Split a document into paragraphs (furniture dropped) and tag each.
 
@@ -119,17 +161,43 @@ class Tagger:
         ]
 
     def tag_records(
-        self, records: Iterable[Any], batch_size: int = 512, threshold: Optional[float] = None
+        self,
+        records: Iterable[Any],
+        batch_size: int = 512,
+        threshold: Optional[float] = None,
+        min_precision: Optional[float] = None,
+        evidence: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Stream output rows for :class:`~policytag._documents.Record` objects, batch by batch.
 
-        Each row is ``{"id", "text", "labels", "scores", **carried_fields}``.
+        Each row is ``{"id", "text", "labels", "scores", **carried_fields}``. With
+        ``min_precision``, labels use :meth:`precision_thresholds` and each row gains
+        ``uncertain``: true when no label reaches its precision threshold but some label
+        passes the model's usual (best-F1) threshold, so the paragraph is not silently
+        untagged. With ``evidence``, rows gain the top terms behind each label.
         """
         _check_threshold(threshold)
+        strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
+        default = self._thresholds(threshold)
         for batch in _batches(records, batch_size):
-            rows = self.score_rows([r.text for r in batch], threshold=threshold)
-            for rec, (labels, scores) in zip(batch, rows):
-                row: dict[str, Any] = {"id": rec.id, "text": rec.text, "labels": labels, "scores": scores}
+            P = self.predict_proba([r.text for r in batch])
+            for rec, row_p in zip(batch, P):
+                th = strict if strict is not None else default
+                labels = [lab for lab, on in zip(self.labels, row_p >= th) if on]
+                row: dict[str, Any] = {
+                    "id": rec.id,
+                    "text": rec.text,
+                    "labels": labels,
+                    "scores": {lab: round(float(p), 4) for lab, p in zip(self.labels, row_p)},
+                }
+                if strict is not None:
+                    row["uncertain"] = not labels and bool((row_p >= default).any())
+                if evidence:
+                    from ._explain import evidence as compact
+
+                    row["evidence"] = compact(self.explain(rec.text, top=3, threshold=threshold)) if labels else {}
+                    if strict is not None:  # evidence for the labels actually given
+                        row["evidence"] = {k: v for k, v in row["evidence"].items() if k in labels}
                 for key, value in rec.extra.items():
                     row.setdefault(key, value)
                 yield row
@@ -157,6 +225,8 @@ def predict(
     batch_size: int = 512,
     on_problem: Any = None,
     on_record: Any = None,
+    min_precision: Optional[float] = None,
+    evidence: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Stream tagged rows for files (``-`` for stdin), one row per paragraph or record.
 
@@ -182,4 +252,6 @@ def predict(
 
                 on_problem(Problem.from_error(err))
 
-    yield from tagger.tag_records(records(), batch_size=batch_size, threshold=threshold)
+    yield from tagger.tag_records(
+        records(), batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence
+    )

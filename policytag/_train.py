@@ -136,6 +136,9 @@ def train(
     compiled = CompiledModel.from_pipeline(pipeline, labels)
     clf = pipeline.named_steps["classifier"]
     thresholds = {lab: round(float(t), 6) for lab, t in zip(labels, clf.thresholds_)}
+    from ._model import precision_recall_curve
+
+    curves = {lab: precision_recall_curve(clf.oof_scores_[:, j], Y[:, j]) for j, lab in enumerate(labels)}
 
     data_hash = corpus_hash(examples)
     id_source = json.dumps(
@@ -157,6 +160,7 @@ def train(
         "labels": labels,
         "taxonomy": tax,
         "thresholds": thresholds,
+        "precision_curves": curves,
         "config": cfg,
         "userdict_sha256_16": userdict_hash(),
         "segmenter": backend(),

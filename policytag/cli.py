@@ -144,6 +144,8 @@ def predict(
     encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the inputs."),
     batch_size: int = typer.Option(512, "--batch-size", min=1, help="Paragraphs per prediction batch."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+    min_precision: Optional[float] = typer.Option(None, "--min-precision", help="Precision-first: per-label thresholds reaching this out-of-fold precision (e.g. 0.9); rows gain 'uncertain'."),
+    evidence: bool = typer.Option(False, "--evidence", help="Add the top terms behind each label (jsonl/csv 'evidence' field)."),
 ) -> None:
     """Tag each paragraph of the inputs and stream the results to stdout."""
     on_problem = _ProblemCounter()
@@ -155,6 +157,13 @@ def predict(
         from ._tagger import predict as predict_rows
 
         tagger = Tagger.load(model)
+        if min_precision is not None:
+            _, cost = tagger.precision_thresholds(min_precision)
+            for lab, c in cost.items():
+                _err(
+                    f"min precision {min_precision:g}: {lab} threshold {c['threshold']:.3f}, "
+                    f"out-of-fold recall {c['recall']:.2f} (usual threshold: {c['default_recall']:.2f})"
+                )
         show = sys.stderr.isatty() if progress is None else progress
         with _progress_bar(inputs, show) as advance:
             rows = predict_rows(
@@ -166,6 +175,8 @@ def predict(
                 batch_size=batch_size,
                 on_problem=on_problem,
                 on_record=advance,
+                min_precision=min_precision,
+                evidence=evidence,
             )
             written = write_rows(rows, output_format.value, sys.stdout, tagger.labels)
             sys.stdout.flush()
@@ -203,6 +214,37 @@ def _progress_bar(inputs: List[str], show: bool) -> Iterator[object]:
             state["line"] = rec.line
 
         yield advance
+
+
+@app.command()
+def explain(
+    source: str = typer.Argument(..., help="A paragraph of text, or a file whose paragraphs to explain."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
+    top: int = typer.Option(8, "--top", min=1, help="Terms to show per direction and label."),
+    all_labels: bool = typer.Option(False, "--all", help="Explain every label, also those far below threshold."),
+    json_out: bool = typer.Option(False, "--json", help="One JSON object per paragraph."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label."),
+) -> None:
+    """Why each label got its score: the terms that raised or lowered it, with their sentences."""
+    with _guard():
+        from ._explain import format_explanation
+        from ._tagger import Tagger
+
+        tagger = Tagger.load(model)
+        if Path(source).is_file():
+            from ._documents import read_records
+
+            texts = [(rec.id, rec.text) for rec in read_records(source)]
+        else:
+            texts = [(None, source)]
+        for i, (rid, text) in enumerate(texts):
+            result = tagger.explain(text, top=top, threshold=threshold)
+            if json_out:
+                typer.echo(json.dumps({"id": rid, **result}, ensure_ascii=False))
+            else:
+                if i:
+                    typer.echo("")
+                typer.echo((f"id: {rid}\n" if rid else "") + format_explanation(result, all_labels), nl=False)
 
 
 @app.command()
