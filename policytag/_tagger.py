@@ -59,9 +59,9 @@ class Tagger:
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         """Probability of each label, shape ``(len(texts), len(self.labels))``, in ``self.labels`` order."""
-        from ._normalize import normalize
+        from ._normalize import normalize_many
 
-        normalized = [normalize(t) if isinstance(t, str) else "" for t in texts]
+        normalized = normalize_many(texts)
         if not normalized:
             return np.zeros((0, len(self.labels)))
         P = self.model.predict_proba(normalized)

@@ -62,3 +62,9 @@ def test_normalize_handles_empty_and_none():
 @given(st.lists(messy_text, max_size=5))
 def test_normalize_many_matches_normalize(texts):
     assert normalize_many(texts) == [normalize(t) for t in texts]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(messy_text, any_text, st.none()), min_size=0, max_size=20))
+def test_batch_normalisation_equals_normalising_each_text(texts):
+    assert normalize_many(texts) == [normalize(t) for t in texts]
