@@ -139,6 +139,28 @@ class Tagger:
                                "default_recall": default_recall}
         return out, report
 
+    def _scored_batches(self, records: Iterable[Any], batch_size: int, jobs: int) -> Iterator[tuple[list[Any], np.ndarray]]:
+        """(batch, probabilities) pairs in input order, scored here or in ``jobs`` processes."""
+        if jobs <= 1:
+            for batch in _batches(records, batch_size):
+                yield batch, self.predict_proba([r.text for r in batch])
+            return
+        import multiprocessing
+        from collections import deque
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = multiprocessing.get_context("spawn")  # no fork: safe whatever threads the caller runs
+        with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
+            pending: deque = deque()
+            for batch in _batches(records, batch_size):
+                pending.append((batch, pool.submit(_worker_proba, [r.text for r in batch])))
+                if len(pending) >= 3 * jobs:
+                    done, fut = pending.popleft()
+                    yield done, fut.result()
+            while pending:
+                done, fut = pending.popleft()
+                yield done, fut.result()
+
     def explain(self, text: str, top: int = 8, threshold: Optional[float] = None) -> dict[str, Any]:
         """Why each label got its score: intercept, per-term contributions and the sentences
         that hold them, from the model's own weights (see :mod:`policytag._explain`)."""
@@ -167,6 +189,7 @@ class Tagger:
         threshold: Optional[float] = None,
         min_precision: Optional[float] = None,
         evidence: bool = False,
+        jobs: int = 1,
     ) -> Iterator[dict[str, Any]]:
         """Stream output rows for :class:`~policytag._documents.Record` objects, batch by batch.
 
@@ -175,12 +198,13 @@ class Tagger:
         ``uncertain``: true when no label reaches its precision threshold but some label
         passes the model's usual (best-F1) threshold, so the paragraph is not silently
         untagged. With ``evidence``, rows gain the top terms behind each label.
+        ``jobs`` > 1 scores batches in that many worker processes (order is kept, and
+        only a few batches are in flight, so memory stays flat on any input size).
         """
         _check_threshold(threshold)
         strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
         default = self._thresholds(threshold)
-        for batch in _batches(records, batch_size):
-            P = self.predict_proba([r.text for r in batch])
+        for batch, P in self._scored_batches(records, batch_size, jobs):
             for rec, row_p in zip(batch, P):
                 th = strict if strict is not None else default
                 labels = [lab for lab, on in zip(self.labels, row_p >= th) if on]
@@ -201,6 +225,18 @@ class Tagger:
                 for key, value in rec.extra.items():
                     row.setdefault(key, value)
                 yield row
+
+
+def _init_worker(tagger: "Tagger") -> None:
+    global _WORKER_TAGGER
+    _WORKER_TAGGER = tagger
+
+
+def _worker_proba(texts: list[str]) -> np.ndarray:
+    return _WORKER_TAGGER.predict_proba(texts)
+
+
+_WORKER_TAGGER: Optional["Tagger"] = None
 
 
 def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -227,6 +263,7 @@ def predict(
     on_record: Any = None,
     min_precision: Optional[float] = None,
     evidence: bool = False,
+    jobs: int = 1,
 ) -> Iterator[dict[str, Any]]:
     """Stream tagged rows for files (``-`` for stdin), one row per paragraph or record.
 
@@ -253,5 +290,6 @@ def predict(
                 on_problem(Problem.from_error(err))
 
     yield from tagger.tag_records(
-        records(), batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence
+        records(), batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence,
+        jobs=jobs,
     )

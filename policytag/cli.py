@@ -146,6 +146,7 @@ def predict(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="Precision-first: per-label thresholds reaching this out-of-fold precision (e.g. 0.9); rows gain 'uncertain'."),
     evidence: bool = typer.Option(False, "--evidence", help="Add the top terms behind each label (jsonl/csv 'evidence' field)."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for scoring (0: one per CPU core). Worth it from ~20,000 paragraphs."),
 ) -> None:
     """Tag each paragraph of the inputs and stream the results to stdout."""
     on_problem = _ProblemCounter()
@@ -177,6 +178,7 @@ def predict(
                 on_record=advance,
                 min_precision=min_precision,
                 evidence=evidence,
+                jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
             )
             written = write_rows(rows, output_format.value, sys.stdout, tagger.labels)
             sys.stdout.flush()

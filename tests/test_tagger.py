@@ -95,3 +95,14 @@ def test_full_width_forms_and_padding_do_not_change_tags(shipped, text, pad, ful
     if full_width:
         variant = "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
     assert shipped.tag(pad + variant + pad) == shipped.tag(text)
+
+
+@pytest.mark.slow
+def test_worker_processes_give_the_same_rows_in_the_same_order(shipped):
+    from policytag._documents import Record
+
+    texts = list(CLEAR) * 40
+    recs = [Record(id=str(i), text=t) for i, t in enumerate(texts)]
+    one = list(shipped.tag_records(recs, batch_size=16))
+    two = list(shipped.tag_records(recs, batch_size=16, jobs=2))
+    assert one == two
