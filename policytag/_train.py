@@ -113,7 +113,7 @@ def train(
     if not paths:
         raise PolicytagError("E001", path=str(Path("labels") / "corpus" / "*.jsonl"))
     examples = read_corpus(paths, labels)
-    minimum = 2 * cfg["cv_folds"]
+    minimum = 2 * max(cfg["cv_folds"], cfg["threshold_folds"], 1)
     if len(examples) < minimum:
         raise PolicytagError("E016", n=len(examples), minimum=minimum)
     Y = label_matrix(examples, labels)
@@ -122,8 +122,10 @@ def train(
             raise PolicytagError("E019", label=lab)
     texts = [ex.text for ex in examples]
 
-    _, oof_pred = cross_validate(texts, Y, cfg, tax, progress)
-    cv_report = evaluate_predictions(examples, oof_pred, labels, tax, by="meta.genre")
+    cv_report = None
+    if cfg["cv_folds"] >= 2:  # nested cross-validation is for the card's figures; 0 skips it
+        _, oof_pred = cross_validate(texts, Y, cfg, tax, progress)
+        cv_report = evaluate_predictions(examples, oof_pred, labels, tax, by="meta.genre")
 
     if progress:
         progress("final fit", 0, 1)
@@ -142,7 +144,12 @@ def train(
 
     data_hash = corpus_hash(examples)
     id_source = json.dumps(
-        {"data": data_hash, "config": cfg, "taxonomy": tax, "userdict": userdict_hash()},
+        {
+            "data": data_hash,
+            "config": {k: v for k, v in cfg.items() if k != "cv_folds"},  # CV only fills the card
+            "taxonomy": tax,
+            "userdict": userdict_hash(),
+        },
         sort_keys=True,
         ensure_ascii=False,
     )
@@ -165,7 +172,7 @@ def train(
         "userdict_sha256_16": userdict_hash(),
         "segmenter": backend(),
         "versions": _versions(),
-        "cross_validation": {
+        "cross_validation": None if cv_report is None else {
             "folds": cfg["cv_folds"],
             "nested": True,
             "model": cv_report["model"],
@@ -257,14 +264,19 @@ def card_markdown(card: dict[str, Any]) -> str:
         "- Thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in card["thresholds"].items()),
         "- Versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
         "",
-        f"## Cross-validation on the training corpus ({cv['folds']}-fold, nested)",
-        "",
-        *_metric_table(cv["model"], cv["lexicon"]),
-        "",
-        "By genre (micro / macro F1, model vs lexicon):",
-        "",
     ]
-    for g, s in cv["by_genre"].items():
+    if cv is None:
+        lines += ["No cross-validation was run for this model (`cv_folds` 0).", ""]
+    else:
+        lines += [
+            f"## Cross-validation on the training corpus ({cv['folds']}-fold, nested)",
+            "",
+            *_metric_table(cv["model"], cv["lexicon"]),
+            "",
+            "By genre (micro / macro F1, model vs lexicon):",
+            "",
+        ]
+    for g, s in (cv or {}).get("by_genre", {}).items():
         lines.append(
             f"- {g} (n={s['n']}): {s['micro_f1']:.3f} / {s['macro_f1']:.3f} vs "
             f"{s['lexicon_micro_f1']:.3f} / {s['lexicon_macro_f1']:.3f}"

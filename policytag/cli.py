@@ -278,6 +278,7 @@ def train(
     dev: Optional[Path] = typer.Option(None, "--dev", help="Gold JSONL scored into the model card (default: ../shared/dev/dev.jsonl if present)."),
     no_dev: bool = typer.Option(False, "--no-dev", help="Do not score a dev file."),
     taxonomy: Optional[Path] = typer.Option(None, "--taxonomy", help="Taxonomy JSON with your own label set (default: labels/taxonomy.json)."),
+    no_cv: bool = typer.Option(False, "--no-cv", help="Skip the nested cross-validation (5x the work) that fills the card's CV figures."),
 ) -> None:
     """Train a model (cross-validated report on stdout) and write it atomically."""
     with _guard():
@@ -289,11 +290,12 @@ def train(
 
         card = train_model(
             data=data or None, out=out, config=config, dev="" if no_dev else dev, progress=progress,
-            taxonomy=taxonomy,
+            taxonomy=taxonomy, overrides={"cv_folds": 0} if no_cv else None,
         )
         cv = card["cross_validation"]
-        typer.echo(format_report(cv, f"cross-validation ({cv['folds']}-fold, nested) on "
-                                 f"{card['training_data']['n_paragraphs']} paragraphs; right column: cue-term lexicon"))
+        if cv:
+            typer.echo(format_report(cv, f"cross-validation ({cv['folds']}-fold, nested) on "
+                                     f"{card['training_data']['n_paragraphs']} paragraphs; right column: cue-term lexicon"))
         if card.get("dev"):
             typer.echo("")
             typer.echo(format_report(card["dev"], f"dev: {card['dev']['file']}"))

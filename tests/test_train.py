@@ -71,3 +71,11 @@ def test_data_folders_stand_for_their_jsonl_files(tmp_path):
     (tmp_path / "notes.txt").write_text("", encoding="utf-8")
     extra = tmp_path / "x.jsonl"
     assert _expand([tmp_path, extra]) == [tmp_path / "a.jsonl", tmp_path / "b.jsonl", extra]
+
+
+def test_skipping_cross_validation_gives_the_same_model(small_model, corpus_sample, tmp_path):
+    card = train(data=[corpus_sample], out=tmp_path / "m", overrides={**SMALL_CONFIG, "cv_folds": 0}, dev="")
+    shipped = json.loads((small_model / "model_card.json").read_text(encoding="utf-8"))
+    assert card["cross_validation"] is None
+    assert card["model_id"] == shipped["model_id"] and card["thresholds"] == shipped["thresholds"]
+    assert "No cross-validation" in (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
