@@ -32,6 +32,14 @@ ERRORS: dict[str, str] = {
     "E018": "unknown --by field {field!r}: use meta.NAME or a top-level field",
     "E019": "label {label!r} has no positive example in the training data",
     "E020": "bad taxonomy: {detail}",
+    "E030": "reading {kind} files needs the optional parsers: pip install \"policytag[{extra}]\" "
+    "(module {module} is missing)",
+    "E031": "cannot read this {kind} file ({detail})",
+    "E032": "unknown encoding {name!r}; use auto or a codec name such as utf-8, gb18030, big5, utf-16",
+    "E033": "no file matches {pattern}",
+    "E034": "no text found in this {kind} file{hint}",
+    "E035": "{n} undecodable byte sequence(s), the first at byte offset {offset} (not valid {encoding}); "
+    "replaced with U+FFFD",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 
@@ -40,6 +48,7 @@ WARNINGS: dict[str, str] = {
     "differ, predictions should match)",
     "W002": "segmenter user dictionary differs from the one the model was trained with "
     "(trained {trained}, now {now}); tokens may differ",
+    "W010": "skipped {n} file(s) of unsupported type ({suffixes}); supported: {supported}",
 }
 
 
