@@ -204,8 +204,7 @@ def read_html(
     detected; ``encoding`` other than ``auto`` overrides all three. Undecodable bytes
     are reported once per file (E035, first byte offset and count) and replaced.
     """
-    from ._encoding import AUTO, family_codec
-    from ._encoding import decode_all
+    from ._encoding import AUTO, decode_all, family_codec
     from ._extras import require
     from ._html import declared_charset, html_paragraphs
 

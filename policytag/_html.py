@@ -29,6 +29,9 @@ _BLOCKS = {
 _SPACE = re.compile(r"[ \t\r\n\f\v]+")
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_\-]+)""", re.I)
 _TITLE_SEP = re.compile(r"\s*[_|\-–—－|｜]\s*")
+# what lxml refuses in a string: an XML declaration, and characters XML does not allow
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def declared_charset(data: bytes) -> Optional[str]:
@@ -83,6 +86,7 @@ def html_paragraphs(text: str) -> list[str]:
     import lxml.html
     from readability import Document
 
+    text = _NOT_XML.sub("", _XML_DECL.sub("", text))
     if not text.strip():
         return []
     doc = Document(text)

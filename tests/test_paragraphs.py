@@ -127,3 +127,18 @@ def test_running_headers_and_page_numbers_are_removed_before_joining():
     pages = [page(1, ["一、总体情况", "全年完成燃煤锅炉淘汰"]), page(2, ["43台。", "二、下一步"])]
     lines = [ln for p in drop_running_furniture(pages) for ln in p]
     assert join_lines(lines) == ["一、总体情况", "全年完成燃煤锅炉淘汰43台。", "二、下一步"]
+
+
+@given(any_text)
+@settings(max_examples=100, deadline=None)
+def test_html_extraction_never_raises_on_arbitrary_unicode(text):
+    import html
+
+    import pytest
+
+    pytest.importorskip("readability")
+    from policytag._html import html_paragraphs
+
+    for page in (text, f"<html><body><h1>{html.escape(text)}</h1><p>{html.escape(text)}</p></body></html>"):
+        for paragraph in html_paragraphs(page):
+            assert paragraph == paragraph.strip() and paragraph
