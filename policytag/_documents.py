@@ -208,9 +208,9 @@ def read_html(
     from ._extras import require
     from ._html import declared_charset, html_paragraphs
 
-    require("readability", "HTML")
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
+    require("readability", "HTML", name)
     data = _read_bytes(path)
     if encoding.lower() == AUTO and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         declared = family_codec(declared_charset(data))
@@ -231,8 +231,8 @@ def read_docx(
     from ._extras import require
     from ._word import docx_paragraphs
 
-    require("docx", "Word")
     name = "<stdin>" if path == STDIN else path
+    require("docx", "Word", name)
     data = _read_bytes(path)
     paragraphs = _parse("Word", name, lambda: docx_paragraphs(io.BytesIO(data)))
     yield from _paragraph_records(name, enumerate(paragraphs, start=1), drop_furniture=drop_furniture,
@@ -249,8 +249,8 @@ def read_pdf(
     from ._extras import require
     from ._pdf import pdf_paragraphs
 
-    require("pdfminer", "PDF")
     name = "<stdin>" if path == STDIN else path
+    require("pdfminer", "PDF", name)
     data = _read_bytes(path)
     paragraphs = _parse("PDF", name, lambda: pdf_paragraphs(io.BytesIO(data)))
     if not paragraphs:

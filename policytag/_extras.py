@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from importlib.util import find_spec
+from typing import Optional
 
 from ._errors import PolicytagError
 
@@ -24,7 +25,7 @@ def available(module: str) -> bool:
         return False
 
 
-def require(module: str, kind: str) -> None:
-    """Raise E030 unless ``module`` is installed; ``kind`` names the file type for the message."""
+def require(module: str, kind: str, path: Optional[str] = None) -> None:
+    """Raise E030 unless ``module`` is installed; ``kind`` names the file type, ``path`` the file."""
     if not available(module):
-        raise PolicytagError("E030", kind=kind, extra=EXTRA_OF.get(module, "docs"), module=module)
+        raise PolicytagError("E030", path=path, kind=kind, extra=EXTRA_OF.get(module, "docs"), module=module)

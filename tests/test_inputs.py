@@ -188,6 +188,7 @@ def test_a_missing_docs_extra_is_one_line_naming_the_install_command(tmp_path, m
     assert list(read_inputs([str(path)], on_problem=problems.append)) == []
     assert [p.code for p in problems] == ["E030"]
     assert 'pip install "policytag[docs]"' in str(problems[0]) and "\n" not in str(problems[0])
+    assert str(problems[0]).startswith(f"E030 {path}:")
 
 
 def test_tagging_a_text_file_imports_none_of_the_document_parsers(tmp_path):
