@@ -1,45 +1,98 @@
-"""Reading documents: plain text, JSON Lines and CSV, streamed record by record.
+"""Reading documents: text, JSON Lines, CSV, HTML, Word and PDF, record by record.
 
-Every reader yields :class:`Record` objects lazily, so memory does not grow with the
-input. A bad line (undecodable bytes, broken JSON, no ``text``) is handed to the
+Every reader yields :class:`Record` objects lazily. Text inputs are streamed line by
+line in their detected encoding (:mod:`policytag._encoding`), so memory does not grow
+with the input; HTML, .docx and PDF files are parsed whole by the optional ``docs``
+extra (:mod:`policytag._html`, :mod:`policytag._word`, :mod:`policytag._pdf`), which
+is imported only when such a file is read. Whatever the format, a document's
+paragraphs go through the same steps as a clean text file's lines: furniture dropped
+(``labels/furniture.txt``), each paragraph given its index in the file and its
+nearest heading (:mod:`policytag._headings`).
+
+A bad line (undecodable bytes, broken JSON, no ``text``) is handed to the
 ``on_problem`` callback as a :class:`~policytag._errors.Problem` naming the file and
 line, and reading goes on; without a callback the problem is raised.
+:func:`expand_inputs` turns folders and glob patterns into files.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
+import glob
+import io
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Callable, Iterator, Optional
+from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from ._errors import PolicytagError, Problem, problem, raise_problem
 
 ProblemHandler = Callable[[Problem], None]
-FORMATS = ("txt", "jsonl", "csv")
+FORMATS = ("txt", "jsonl", "csv", "html", "docx", "pdf")
 STDIN = "-"
+#: File name suffixes read when a folder is walked, and the format of each.
+SUFFIXES = {
+    ".txt": "txt", ".text": "txt", ".md": "txt",
+    ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html",
+    ".docx": "docx", ".pdf": "pdf",
+}
+_KIND = {"html": "HTML", "docx": "Word", "pdf": "PDF"}
 
 
 @dataclass
 class Record:
-    """One paragraph to tag: its id, text, the fields carried through, and where it came from."""
+    """One paragraph to tag: its id, text, the fields carried through, and where it came from.
+
+    ``source`` is the file (``<stdin>`` for standard input), ``line`` the line number
+    in a text file (the paragraph number in HTML, Word and PDF files), ``index`` the
+    paragraph's 1-based position among the file's paragraphs, and ``heading`` the title
+    of the nearest section heading above it (一、… / (一)… / 1.…), or None.
+    """
 
     id: str
     text: str
     extra: dict[str, Any] = field(default_factory=dict)
     source: str = ""
     line: int = 0
+    index: int = 0
+    heading: Optional[str] = None
+
+    def location(self) -> dict[str, Any]:
+        """``{"file", "index", "heading"}``: the fields every output row carries."""
+        return {"file": self.source, "index": self.index, "heading": self.heading}
+
+    def with_location(self) -> "Record":
+        """This record with :meth:`location` among its carried fields (the input's own
+        fields of the same name win, so JSONL and CSV columns come back unchanged)."""
+        return dataclasses.replace(self, extra={**self.location(), **self.extra})
+
+
+def _sniff(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2048)
+    except OSError:
+        return None
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04") and b"word/" in head:
+        return "docx"
+    lowered = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if lowered.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    return None
 
 
 def guess_format(path: str) -> str:
-    """Input format from the file name: ``.jsonl``/``.ndjson`` → jsonl, ``.csv`` → csv, else txt."""
+    """Input format from the file name (``.jsonl``, ``.csv``, ``.html``, ``.docx``, ``.pdf`` …);
+    a file with another suffix is sniffed (PDF, Word and HTML signatures), else txt."""
     suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    return "txt"
+    if suffix in SUFFIXES:
+        return SUFFIXES[suffix]
+    return _sniff(path) or "txt"
 
 
 def _open_binary(path: str) -> IO[bytes]:
@@ -61,25 +114,25 @@ def iter_lines(
 ) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, text)`` for each line of a file (``-`` is stdin), decoded strictly.
 
-    A line that does not decode is reported (E003, with its byte offset) and skipped;
-    a UTF-8 byte-order mark is dropped. Line ends are removed.
+    ``encoding`` is a codec name or ``auto`` (detected from the first 64 KB; see
+    :mod:`policytag._encoding`). A line that does not decode is reported (E003, with
+    the byte offset of the first bad byte from the start of the file) and skipped; a
+    byte-order mark is dropped. Line ends are removed.
     """
+    from ._encoding import raw_lines
+
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
     fh = _open_binary(path)
-    offset = 0
     try:
-        for number, raw in enumerate(fh, start=1):
-            chunk = raw
-            if number == 1 and chunk.startswith(b"\xef\xbb\xbf"):
-                chunk = chunk[3:]
-                offset += 3
+        enc, lines = raw_lines(fh, encoding)
+        offset = 0
+        for number, raw in enumerate(lines, start=1):
+            skip = enc.bom if number == 1 else 0
             try:
-                text = chunk.decode(encoding)
+                text = raw[skip:].decode(enc.codec)
             except UnicodeDecodeError as exc:
-                handler(
-                    problem("E003", path=name, line=number, offset=offset + exc.start, encoding=encoding)
-                )
+                handler(problem("E003", path=name, line=number, offset=offset + skip + exc.start, encoding=enc.label))
                 offset += len(raw)
                 continue
             offset += len(raw)
@@ -89,19 +142,124 @@ def iter_lines(
             fh.close()
 
 
+def _paragraph_records(
+    name: str, numbered: Iterable[tuple[int, str]], *, drop_furniture: bool = True, id_by_index: bool = False
+) -> Iterator[Record]:
+    """Records for a document's paragraphs: furniture dropped, index and nearest heading set.
+
+    ``numbered`` yields ``(number, text)``: line numbers for text files, block numbers
+    for parsed documents. The id is ``<file>:<number>``, or ``<file>:<index>`` with
+    ``id_by_index``.
+    """
+    from ._headings import HeadingTracker
+    from ._segment import paragraph_text
+
+    tracker = HeadingTracker()
+    index = 0
+    for number, text in numbered:
+        norm = paragraph_text(text, drop_furniture=drop_furniture)
+        if norm is None:
+            continue
+        index += 1
+        heading = tracker.feed(text, norm)
+        yield Record(f"{name}:{index if id_by_index else number}", text.strip(), {}, name, number, index, heading)
+
+
 def read_txt(
     path: str, *, encoding: str = "utf-8", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
 ) -> Iterator[Record]:
     """One record per paragraph (non-empty, non-furniture line); id is ``<file>:<line>``."""
-    from ._segment import paragraph_text
+    name = "<stdin>" if path == STDIN else path
+    yield from _paragraph_records(
+        name, iter_lines(path, encoding=encoding, on_problem=on_problem), drop_furniture=drop_furniture
+    )
+
+
+def _read_bytes(path: str) -> bytes:
+    fh = _open_binary(path)
+    try:
+        return fh.read()
+    finally:
+        if fh is not sys.stdin.buffer:
+            fh.close()
+
+
+def _parse(kind: str, name: str, parse: Callable[[], list[str]]) -> list[str]:
+    """Run a document parser; a damaged file becomes E031 (never a traceback)."""
+    try:
+        return parse()
+    except PolicytagError:
+        raise
+    except Exception as exc:  # the parsers raise many types for damaged or encrypted files
+        detail = f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+        raise PolicytagError("E031", path=name, kind=kind, detail=detail[:200]) from None
+
+
+def read_html(
+    path: str, *, encoding: str = "auto", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
+) -> Iterator[Record]:
+    """The article paragraphs of an HTML page; id is ``<file>:<paragraph index>``.
+
+    The page's encoding is its byte-order mark, else its ``<meta charset>``, else
+    detected; ``encoding`` other than ``auto`` overrides all three. Undecodable bytes
+    are reported once per file (E035, first byte offset and count) and replaced.
+    """
+    from ._encoding import AUTO, decode_all, family_codec
+    from ._extras import require
+    from ._html import declared_charset, html_paragraphs
+
+    handler = on_problem or raise_problem
+    name = "<stdin>" if path == STDIN else path
+    require("readability", "HTML", name)
+    data = _read_bytes(path)
+    if encoding.lower() == AUTO and not data.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        declared = family_codec(declared_charset(data))
+        if declared:
+            encoding = declared
+    text, enc, bad = decode_all(data, encoding)
+    if bad:
+        handler(problem("E035", path=name, n=len(bad), offset=bad[0], encoding=enc.label))
+    paragraphs = _parse("HTML", name, lambda: html_paragraphs(text))
+    yield from _paragraph_records(name, enumerate(paragraphs, start=1), drop_furniture=drop_furniture,
+                                  id_by_index=True)
+
+
+def read_docx(
+    path: str, *, encoding: str = "auto", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
+) -> Iterator[Record]:
+    """The paragraphs of a Word file, table cells included; id is ``<file>:<paragraph index>``."""
+    from ._extras import require
+    from ._word import docx_paragraphs
 
     name = "<stdin>" if path == STDIN else path
-    for number, line in iter_lines(path, encoding=encoding, on_problem=on_problem):
-        if paragraph_text(line, drop_furniture=drop_furniture) is not None:
-            yield Record(f"{name}:{number}", line.strip(), {}, name, number)
+    require("docx", "Word", name)
+    data = _read_bytes(path)
+    paragraphs = _parse("Word", name, lambda: docx_paragraphs(io.BytesIO(data)))
+    yield from _paragraph_records(name, enumerate(paragraphs, start=1), drop_furniture=drop_furniture,
+                                  id_by_index=True)
 
 
-def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field: str) -> Record:
+def read_pdf(
+    path: str, *, encoding: str = "auto", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
+) -> Iterator[Record]:
+    """The paragraphs of a PDF (headers, footers, page numbers out; lines re-joined).
+
+    A PDF without a text layer (a scan) is E034. Id is ``<file>:<paragraph index>``.
+    """
+    from ._extras import require
+    from ._pdf import pdf_paragraphs
+
+    name = "<stdin>" if path == STDIN else path
+    require("pdfminer", "PDF", name)
+    data = _read_bytes(path)
+    paragraphs = _parse("PDF", name, lambda: pdf_paragraphs(io.BytesIO(data)))
+    if not paragraphs:
+        raise PolicytagError("E034", path=name, kind="PDF", hint=" (a scanned PDF needs OCR first)")
+    yield from _paragraph_records(name, enumerate(paragraphs, start=1), drop_furniture=drop_furniture,
+                                  id_by_index=True)
+
+
+def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field: str, index: int = 0) -> Record:
     if not isinstance(obj, dict):
         raise PolicytagError("E004", path=name, line=number, detail=f"got {type(obj).__name__}")
     text = obj.get(text_field)
@@ -110,7 +268,7 @@ def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field
     rid = obj.get(id_field)
     rid = f"{name}:{number}" if rid is None or rid == "" else str(rid)
     extra = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
-    return Record(rid, text, extra, name, number)
+    return Record(rid, text, extra, name, number, index)
 
 
 def read_jsonl(
@@ -124,6 +282,7 @@ def read_jsonl(
     """One record per JSON object line; other fields are carried through in ``extra``."""
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
+    index = 0
     for number, line in iter_lines(path, encoding=encoding, on_problem=handler):
         if not line.strip():
             continue
@@ -133,9 +292,12 @@ def read_jsonl(
             handler(problem("E004", path=name, line=number, detail=str(exc)))
             continue
         try:
-            yield _record_from_obj(obj, name, number, text_field, id_field)
+            record = _record_from_obj(obj, name, number, text_field, id_field, index + 1)
         except PolicytagError as err:
             handler(Problem.from_error(err))
+            continue
+        index += 1
+        yield record
 
 
 def read_csv(
@@ -159,6 +321,7 @@ def read_csv(
         return
     if text_field not in columns:
         raise PolicytagError("E013", path=name, field=text_field, columns=", ".join(columns))
+    index = 0
     while True:
         try:
             row = next(reader)
@@ -169,26 +332,35 @@ def read_csv(
             continue
         row = {k: v for k, v in row.items() if k is not None}
         try:
-            yield _record_from_obj(row, name, reader.line_num, text_field, id_field)
+            record = _record_from_obj(row, name, reader.line_num, text_field, id_field, index + 1)
         except PolicytagError as err:
             handler(Problem.from_error(err))
+            continue
+        index += 1
+        yield record
 
 
 def read_records(
     path: str,
     fmt: Optional[str] = None,
     *,
-    encoding: str = "utf-8",
+    encoding: str = "auto",
     on_problem: Optional[ProblemHandler] = None,
 ) -> Iterator[Record]:
     """Stream the records of one input (``-`` for stdin) in the given or guessed format.
 
-    Raises E001 (missing file) on the first read; reports E002 when the input has no paragraph.
+    ``encoding`` (text, JSONL, CSV and HTML) is a codec name or ``auto``. Raises E001
+    (missing file) on the first read, E030 when the format's optional parser is not
+    installed, E031 for a damaged document; reports E002 when the input has no paragraph.
     """
+    from ._encoding import check_encoding
+
     fmt = fmt or ("txt" if path == STDIN else guess_format(path))
     if fmt not in FORMATS:
         raise PolicytagError("E011", fmt=fmt)
-    reader = {"txt": read_txt, "jsonl": read_jsonl, "csv": read_csv}[fmt]
+    encoding = check_encoding(encoding)
+    reader = {"txt": read_txt, "jsonl": read_jsonl, "csv": read_csv,
+              "html": read_html, "docx": read_docx, "pdf": read_pdf}[fmt]
     handler = on_problem or raise_problem
     count = 0
     for record in reader(path, encoding=encoding, on_problem=handler):
@@ -197,3 +369,93 @@ def read_records(
     if count == 0:
         handler(problem("E002", path="<stdin>" if path == STDIN else path))
 
+
+def _walk(folder: Path) -> tuple[list[str], dict[str, int]]:
+    """Files under ``folder`` with a readable suffix, sorted; and the other suffixes seen."""
+    found: list[str] = []
+    skipped: dict[str, int] = {}
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            if f.startswith((".", "~$")):  # hidden files, Word's lock files
+                continue
+            suffix = Path(f).suffix.lower()
+            if suffix in SUFFIXES:
+                found.append(str(Path(root) / f))
+            else:
+                skipped[suffix or "(none)"] = skipped.get(suffix or "(none)", 0) + 1
+    return found, skipped
+
+
+def expand_inputs(inputs: Sequence[str], on_problem: Optional[ProblemHandler] = None) -> list[str]:
+    """Files to read for the inputs a user named: files as they are, folders walked
+    (recursively: a folder's files in name order, then its subfolders; readable
+    suffixes only, W010 counts the rest; hidden files skipped), glob patterns
+    (``reports/**/*.pdf``) expanded; a pattern that matches nothing is E033.
+    A name that is none of these is kept, so reading it reports E001."""
+    import warnings
+
+    handler = on_problem or raise_problem
+    out: list[str] = []
+    for item in inputs:
+        p = Path(item)
+        if item == STDIN or p.is_file():
+            out.append(item)
+            continue
+        if p.is_dir():
+            targets = [p]
+        elif any(ch in item for ch in "*?["):
+            targets = [Path(m) for m in sorted(glob.glob(item, recursive=True))]
+            if not targets:
+                handler(problem("E033", pattern=item))
+                continue
+        else:
+            out.append(item)
+            continue
+        skipped: dict[str, int] = {}
+        for target in targets:
+            if target.is_dir():
+                files, other = _walk(target)
+                out.extend(files)
+                for k, v in other.items():
+                    skipped[k] = skipped.get(k, 0) + v
+            elif target.is_file():
+                out.append(str(target))
+        if skipped:
+            from ._errors import WARNINGS
+            from ._modelfile import PolicytagWarning
+
+            message = WARNINGS["W010"].format(
+                n=sum(skipped.values()), suffixes=", ".join(sorted(skipped)),
+                supported=" ".join(sorted(SUFFIXES)))
+            warnings.warn(f"W010 {item}: {message}", PolicytagWarning, stacklevel=2)
+    return out
+
+
+def read_inputs(
+    inputs: Sequence[str],
+    fmt: Optional[str] = None,
+    *,
+    encoding: str = "auto",
+    on_problem: Optional[ProblemHandler] = None,
+    on_file: Optional[Callable[[str], None]] = None,
+) -> Iterator[Record]:
+    """The records of every input: files, folders, globs (see :func:`expand_inputs`), ``-``.
+
+    A file that cannot be read (missing, damaged, a parser not installed) is reported
+    to ``on_problem`` and the others are still read; without a handler it is raised.
+    ``on_file`` is called with each file's name once it has been read.
+    """
+    from ._encoding import check_encoding
+
+    encoding = check_encoding(encoding)
+    for path in expand_inputs(inputs, on_problem):
+        try:
+            yield from read_records(path, fmt, encoding=encoding, on_problem=on_problem)
+        except PolicytagError as err:
+            if on_problem is None:
+                raise
+            on_problem(Problem.from_error(err))
+        finally:
+            if on_file is not None:
+                on_file(path)

@@ -37,6 +37,14 @@ ERRORS: dict[str, str] = {
     "E022": "--min-precision needs out-of-fold precision curves in the model card, and this model has "
     "none; retrain it with `policytag train`",
     "E023": "min precision must be between 0 and 1, got {value}",
+    "E030": "reading {kind} files needs the optional parsers: pip install \"policytag[{extra}]\" "
+    "(module {module} is missing)",
+    "E031": "cannot read this {kind} file ({detail})",
+    "E032": "unknown encoding {name!r}; use auto or a codec name such as utf-8, gb18030, big5, utf-16",
+    "E033": "no file matches {pattern}",
+    "E034": "no text found in this {kind} file{hint}",
+    "E035": "{n} undecodable byte sequence(s), the first at byte offset {offset} (not valid {encoding}); "
+    "replaced with U+FFFD",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 
@@ -47,6 +55,7 @@ WARNINGS: dict[str, str] = {
     "(trained {trained}, now {now}); tokens may differ",
     "W003": "model at {path} is format 1 (a pickle, which can run code when loaded); convert it "
     "with `policytag upgrade {path}`",
+    "W010": "skipped {n} file(s) of unsupported type ({suffixes}); supported: {supported}",
 }
 
 

@@ -1,4 +1,9 @@
-"""Writing tagged rows as a table, JSON Lines or CSV, row by row (streaming)."""
+"""Writing tagged rows as a table, JSON Lines or CSV, row by row (streaming).
+
+Rows from ``predict`` carry ``file``, ``index`` (the paragraph's 1-based position in
+its file) and ``heading`` (its nearest section heading, or null): JSON Lines keys, CSV
+columns after the scores, and a clipped ``heading`` column in the table.
+"""
 from __future__ import annotations
 
 import csv
@@ -72,15 +77,23 @@ def _cell(value: Any) -> Any:
     return value if isinstance(value, (str, int, float)) or value is None else json.dumps(value, ensure_ascii=False)
 
 
+def _pad(text: str, width: int) -> str:
+    return text + " " * max(1, width - _width(text))
+
+
 def _write_table(rows: Iterable[dict[str, Any]], stream: IO[str]) -> int:
+    """Columns: id (``file:line``), labels, the nearest heading (clipped), text (clipped)."""
     n = 0
     for row in rows:
         if n == 0:
-            stream.write(f"{'id':<24} {'labels':<36} text\n")
+            stream.write(f"{'id':<24} {'labels':<30} {'heading':<16} text\n")
         rid = str(row["id"])
         if _width(rid) > 24:  # keep the end of long ids: file:line is what one cites
             rid = "…" + _clip(rid[::-1], 23)[:-1][::-1]
         labels = ",".join(row["labels"]) or "-"
-        stream.write(f"{rid}{' ' * max(1, 25 - _width(rid))}{labels:<36} {_clip(row['text'], 60)}\n")
+        heading = row.get("heading") or "-"
+        if _width(heading) > 16:
+            heading = _clip(heading, 16)
+        stream.write(f"{_pad(rid, 25)}{_pad(labels, 31)}{_pad(heading, 17)}{_clip(row['text'], 50)}\n")
         n += 1
     return n

@@ -72,11 +72,7 @@ def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 
 
 def suggest_files(paths: Iterable[str], tagger: Any, n: int = 50, on_problem: Optional[Any] = None,
                   input_format: Optional[str] = None) -> list[dict[str, Any]]:
-    """:func:`suggest` over files (txt, jsonl, csv; ``-`` for stdin)."""
-    from ._documents import read_records
+    """:func:`suggest` over inputs: files of any readable format, folders, globs, ``-``."""
+    from ._documents import read_inputs
 
-    def records() -> Iterable[Any]:
-        for path in paths:
-            yield from read_records(path, input_format, on_problem=on_problem)
-
-    return suggest(records(), tagger, n=n)
+    return suggest(read_inputs(list(paths), input_format, on_problem=on_problem), tagger, n=n)

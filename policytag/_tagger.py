@@ -250,13 +250,14 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
+
 def predict(
     inputs: Sequence[str],
     *,
     model: Optional[Path | str] = None,
     tagger: Optional[Tagger] = None,
     input_format: Optional[str] = None,
-    encoding: str = "utf-8",
+    encoding: str = "auto",
     threshold: Optional[float] = None,
     batch_size: int = 512,
     on_problem: Any = None,
@@ -264,30 +265,25 @@ def predict(
     min_precision: Optional[float] = None,
     evidence: bool = False,
     jobs: int = 1,
+    on_file: Any = None,
 ) -> Iterator[dict[str, Any]]:
-    """Stream tagged rows for files (``-`` for stdin), one row per paragraph or record.
+    """Stream tagged rows for inputs (files, folders, glob patterns, ``-`` for stdin),
+    one row per paragraph or record, each with its ``file``, ``index`` and ``heading``.
 
-    ``on_problem`` receives each bad line (the rest is still tagged); ``on_record``
-    is called with each record read (for progress display).
+    ``on_problem`` receives each bad line or file (the rest is still tagged);
+    ``on_record`` is called with each record read and ``on_file`` with each file once
+    read (for progress display).
     """
-    from ._documents import read_records
+    from ._documents import read_inputs
 
     _check_threshold(threshold)
     tagger = tagger or Tagger.load(model)
 
     def records() -> Iterator[Any]:
-        for path in inputs:
-            try:
-                for rec in read_records(path, input_format, encoding=encoding, on_problem=on_problem):
-                    if on_record is not None:
-                        on_record(rec)
-                    yield rec
-            except PolicytagError as err:
-                if on_problem is None:
-                    raise
-                from ._errors import Problem
-
-                on_problem(Problem.from_error(err))
+        for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file):
+            if on_record is not None:
+                on_record(rec)
+            yield rec.with_location()
 
     yield from tagger.tag_records(
         records(), batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence,

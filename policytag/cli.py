@@ -36,6 +36,9 @@ class InputFormat(str, Enum):
     txt = "txt"
     jsonl = "jsonl"
     csv = "csv"
+    html = "html"
+    docx = "docx"
+    pdf = "pdf"
 
 
 def _version(value: bool) -> None:
@@ -136,12 +139,12 @@ def labels(
 
 @app.command()
 def predict(
-    inputs: List[str] = typer.Argument(..., help="Files to tag (.txt one paragraph a line, .jsonl, .csv), or - for stdin."),
+    inputs: List[str] = typer.Argument(..., help="Files, folders or glob patterns to tag (.txt one paragraph a line, .jsonl, .csv, .html, .docx, .pdf), or - for stdin."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
     input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),
     threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label, instead of the model's per-label thresholds."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
-    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the inputs."),
+    encoding: str = typer.Option("auto", "--encoding", help="Text encoding of the inputs: auto (detected: UTF-8, UTF-16, GB18030, Big5) or a codec name."),
     batch_size: int = typer.Option(512, "--batch-size", min=1, help="Paragraphs per prediction batch."),
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="Precision-first: per-label thresholds reaching this out-of-fold precision (e.g. 0.9); rows gain 'uncertain'."),
@@ -153,10 +156,13 @@ def predict(
     written = 0
 
     with _guard():
+        from ._documents import expand_inputs
+        from ._encoding import check_encoding
         from ._output import write_rows
         from ._tagger import Tagger
         from ._tagger import predict as predict_rows
 
+        check_encoding(encoding)
         tagger = Tagger.load(model)
         if min_precision is not None:
             _, cost = tagger.precision_thresholds(min_precision)
@@ -165,17 +171,18 @@ def predict(
                     f"min precision {min_precision:g}: {lab} threshold {c['threshold']:.3f}, "
                     f"out-of-fold recall {c['recall']:.2f} (usual threshold: {c['default_recall']:.2f})"
                 )
+        files = expand_inputs(inputs, on_problem)
         show = sys.stderr.isatty() if progress is None else progress
-        with _progress_bar(inputs, show) as advance:
+        with _progress_bar(files, show) as advance:
             rows = predict_rows(
-                inputs,
+                files,
                 tagger=tagger,
                 input_format=input_format.value if input_format else None,
                 encoding=encoding,
                 threshold=threshold,
                 batch_size=batch_size,
                 on_problem=on_problem,
-                on_record=advance,
+                on_file=advance,
                 min_precision=min_precision,
                 evidence=evidence,
                 jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
@@ -189,31 +196,30 @@ def predict(
 
 
 @contextmanager
-def _progress_bar(inputs: List[str], show: bool) -> Iterator[object]:
-    """A rich progress bar on stderr, advanced by input lines read."""
+def _progress_bar(files: List[str], show: bool) -> Iterator[object]:
+    """One rich progress bar on stderr for all the inputs, advanced by bytes of files read."""
     if not show:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    total = 0
-    for path in inputs:
-        if path != "-" and Path(path).is_file():
-            with open(path, "rb") as fh:
-                total += sum(1 for _ in fh)
+    sizes = {}
+    for path in files:
+        try:
+            sizes[path] = Path(path).stat().st_size if path != "-" else 0
+        except OSError:
+            sizes[path] = 0
     with Progress(
-        TextColumn("tagging"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("tagging"), BarColumn(), TextColumn("{task.fields[done]}/{task.fields[files]} files"),
+        DownloadColumn(), TimeRemainingColumn(), console=Console(stderr=True), transient=True,
     ) as bar:
-        task = bar.add_task("tagging", total=total or None)
-        state = {"source": None, "line": 0}
+        task = bar.add_task("tagging", total=sum(sizes.values()) or None, done=0, files=len(files))
+        done = [0]
 
-        def advance(rec: object) -> None:
-            if rec.source != state["source"]:
-                state["source"], state["line"] = rec.source, 0
-            bar.advance(task, max(rec.line - state["line"], 1))
-            state["line"] = rec.line
+        def advance(path: str) -> None:
+            done[0] += 1
+            bar.update(task, advance=sizes.get(path, 0), done=done[0])
 
         yield advance
 
@@ -344,7 +350,7 @@ def check(
 
 @app.command()
 def suggest(
-    inputs: List[str] = typer.Argument(..., help="Unlabelled paragraphs (.txt, .jsonl, .csv, or - for stdin)."),
+    inputs: List[str] = typer.Argument(..., help="Unlabelled paragraphs: files (.txt, .jsonl, .csv, .html, .docx, .pdf), folders, globs, or - for stdin."),
     n: int = typer.Option(50, "-n", min=1, help="How many paragraphs to suggest."),
     model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
     input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),

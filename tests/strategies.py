@@ -30,3 +30,32 @@ document_lines = st.lists(
     min_size=0,
     max_size=15,
 )
+
+#: Body text: characters of real paragraphs (no pinyin glosses, which normalisation removes).
+body_text = st.text(alphabet=SIMPLIFIED + TRADITIONAL + "，。、；：！？（）《》“”" + DIGITS + LATIN, min_size=1, max_size=60)
+
+#: Paragraph starts: section numbers of every level, and ones that only look like them.
+HEADING_STARTS = ["一、", "十二、", "（三）", "(四)", "1.", "2、", "（5）", "第二章 ", "第三节 ", "1.5万吨", "2023年", "第三条 "]
+heading_line = st.builds(lambda start, rest: start + rest, st.sampled_from(HEADING_STARTS), body_text)
+
+#: Lines of a report: body text, headings, furniture, blanks.
+report_lines = st.lists(
+    st.one_of(body_text, heading_line, st.sampled_from(FURNITURE), st.just("")), min_size=0, max_size=20
+)
+
+
+@st.composite
+def laid_out_lines(draw: st.DrawFn) -> list:
+    """Lines as a PDF gives them: text with or without positions on a page."""
+    from policytag._layout import Line
+
+    placed = draw(st.booleans())
+    out = []
+    for text in draw(st.lists(st.one_of(body_text, heading_line, any_text), max_size=15)):
+        if placed:
+            x0 = draw(st.sampled_from([72.0, 96.0, 150.0]))
+            x1 = draw(st.floats(min_value=x0 + 1, max_value=530.0))
+            out.append(Line(text, draw(st.integers(1, 3)), x0, x1, 100.0, 112.0, 842.0))
+        else:
+            out.append(Line(text))
+    return out

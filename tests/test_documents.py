@@ -86,7 +86,7 @@ def test_missing_file_and_empty_file_are_errors(tmp_path):
 
 def test_unknown_input_format_is_refused(tmp_path):
     with pytest.raises(PolicytagError) as err:
-        list(read_records(str(tmp_path / "x.txt"), "docx"))
+        list(read_records(str(tmp_path / "x.txt"), "xlsx"))
     assert err.value.code == "E011"
 
 

@@ -52,3 +52,34 @@ def test_split_sentences_splits_after_final_punctuation_and_keeps_quotes():
 @given(messy_text)
 def test_split_sentences_loses_no_characters(text):
     assert re.sub(r"\s", "", "".join(split_sentences(text))) == re.sub(r"\s", "", text)
+
+
+def test_no_labelled_corpus_paragraph_is_taken_for_furniture():
+    import json
+
+    from policytag._resources import corpus_files
+
+    eaten = []
+    for path in corpus_files():
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            if row.get("labels") and is_furniture(row["text"]):
+                eaten.append(row["id"])
+    assert eaten == []
+
+
+def test_new_furniture_patterns_recognise_page_chrome_from_real_sites():
+    for line in [
+        "来源：某市生态环境局　发布时间：2024-06-18 09:30　浏览次数：575",
+        "【打印本页】【关闭窗口】",
+        "· 某市召开生态环境保护委员会全体会议 2024-03-01",
+        "网站标识码：1234000001　某ICP备12345678号",
+        "本网转载的文章仅供参考，不代表本网观点。",
+        "附件：1.某市整改任务清单",
+        "• • •",
+        "已有0人参与评论",
+        "主办单位：某市人民政府办公室",
+    ]:
+        assert is_furniture(line), line
+    for line in ["本办法自发布之日起施行，有效期至2028-12-31", "附件所列项目应于年底前完成整改，逐项销号。"]:
+        assert not is_furniture(line), line

@@ -1,0 +1,121 @@
+"""Measure PDF text extractors on generated Chinese reports: paragraphs back, and speed.
+
+Each document of the project's corpus (labels/corpus, grouped by ``meta.doc``) is
+set as a PDF by tests/docmaker.py (reportlab, STSong-Light, A4, running header,
+``— N —`` footers, filled lines breaking mid-sentence, first-line indents). Then:
+
+* pdfminer.six: lines with positions → policytag._layout (what policytag uses);
+* pypdf: ``extract_text()`` lines without positions → the same two steps, text-only;
+
+and the paragraphs, after the furniture filter, are compared with the document's
+paragraphs: recall (body paragraphs found whole), precision (output paragraphs that
+are body paragraphs), exact (documents whose paragraphs all come back, in order),
+ms/page. Needs ``pip install ".[docs]" reportlab pypdf``.
+
+    python bench/pdf_extractors.py --docs 40
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def _docs() -> list[list[str]]:
+    from policytag._segment import is_furniture
+
+    by_doc: dict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "labels" / "corpus").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if not is_furniture(row["text"]):
+                    by_doc[row["meta"].get("doc", row["id"])].append(row["text"])
+    return [paras for paras in by_doc.values() if 4 <= len(paras) <= 30]
+
+
+def _pdfminer(data: bytes) -> list[str]:
+    from policytag._pdf import pdf_paragraphs
+
+    return pdf_paragraphs(io.BytesIO(data))
+
+
+def _pypdf(data: bytes) -> list[str]:
+    import pypdf
+
+    from policytag._layout import Line, drop_running_furniture, join_lines
+
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    pages = [[Line(t, n) for t in (page.extract_text() or "").split("\n") if t.strip()]
+             for n, page in enumerate(reader.pages, start=1)]
+    return join_lines([ln for page in drop_running_furniture(pages) for ln in page])
+
+
+def main() -> None:
+    from docmaker import make_pdf
+
+    from policytag._normalize import normalize
+    from policytag._segment import paragraph_text
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=40)
+    args = ap.parse_args()
+    rng = random.Random(0)
+    docs = rng.sample(_docs(), args.docs)
+    pdfs, n_pages = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, paras in enumerate(docs):
+            path = Path(tmp) / f"{i}.pdf"
+            n_pages += make_pdf(path, paras[0], paras[1:])
+            pdfs.append((path.read_bytes(), paras))
+    print(f"{len(pdfs)} PDFs, {n_pages} pages, {sum(len(p) for _, p in pdfs)} paragraphs")
+    print(f"{'extractor':<34}{'recall':>8}{'precision':>11}{'exact':>8}{'ms/page':>9}")
+    extractors = {}
+    try:
+        import pdfminer
+
+        extractors[f"pdfminer.six {pdfminer.__version__} + layout"] = _pdfminer
+    except ImportError:
+        pass
+    try:
+        import pypdf
+
+        extractors[f"pypdf {pypdf.__version__} + text-only rules"] = _pypdf
+    except ImportError:
+        pass
+    for name, extract in extractors.items():
+        found = total = kept = good = exact = 0
+        misses: dict[str, int] = defaultdict(int)
+        t0 = time.perf_counter()
+        outs = [extract(data) for data, _ in pdfs]
+        ms = (time.perf_counter() - t0) * 1000 / n_pages
+        for (_, paras), out in zip(pdfs, outs):
+            want = [normalize(p) for p in paras]
+            got = [n for n in (paragraph_text(p) for p in out) if n is not None]
+            wanted = set(want)
+            found += sum(1 for w in want if w in set(got))
+            total += len(want)
+            kept += len(got)
+            good += sum(1 for g in got if g in wanted)
+            exact += got == want
+            for g in got:
+                if g not in wanted:
+                    misses[g[:30]] += 1
+        print(f"{name:<34}{found / total:>8.3f}{good / max(kept, 1):>11.3f}{exact / len(pdfs):>8.3f}{ms:>9.1f}")
+        if misses:
+            top = sorted(misses.items(), key=lambda kv: -kv[1])[:4]
+            print(f"{'':<4}not body: " + "; ".join(f"{k!r} ×{v}" for k, v in top))
+
+
+if __name__ == "__main__":
+    main()
