@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator, Optional
 
-from ._errors import PolicytagError, Problem, problem, raise_problem
+from ._errors import PolicytagError, Problem, problem, raise_problem, warning
 
 ProblemHandler = Callable[[Problem], None]
 FORMATS = ("txt", "jsonl", "csv")
 STDIN = "-"
+#: A longer "paragraph" is a file without line breaks, not a paragraph: it is skipped (E054).
+MAX_PARAGRAPH_CHARS = 100_000
 
 
 @dataclass
@@ -96,7 +98,11 @@ def read_txt(
     from ._segment import paragraph_text
 
     name = "<stdin>" if path == STDIN else path
-    for number, line in iter_lines(path, encoding=encoding, on_problem=on_problem):
+    handler = on_problem or raise_problem
+    for number, line in iter_lines(path, encoding=encoding, on_problem=handler):
+        if len(line) > MAX_PARAGRAPH_CHARS:
+            handler(problem("E054", path=name, line=number, length=len(line), limit=MAX_PARAGRAPH_CHARS))
+            continue
         if paragraph_text(line, drop_furniture=drop_furniture) is not None:
             yield Record(f"{name}:{number}", line.strip(), {}, name, number)
 
@@ -107,6 +113,8 @@ def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field
     text = obj.get(text_field)
     if not isinstance(text, str) or not text.strip():
         raise PolicytagError("E005", path=name, line=number, field=text_field)
+    if len(text) > MAX_PARAGRAPH_CHARS:
+        raise PolicytagError("E054", path=name, line=number, length=len(text), limit=MAX_PARAGRAPH_CHARS)
     rid = obj.get(id_field)
     rid = f"{name}:{number}" if rid is None or rid == "" else str(rid)
     extra = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
@@ -122,6 +130,8 @@ def read_jsonl(
     id_field: str = "id",
 ) -> Iterator[Record]:
     """One record per JSON object line; other fields are carried through in ``extra``."""
+    from ._surrogates import scrub
+
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
     for number, line in iter_lines(path, encoding=encoding, on_problem=handler):
@@ -129,9 +139,12 @@ def read_jsonl(
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             handler(problem("E004", path=name, line=number, detail=str(exc)))
             continue
+        obj, replaced = scrub(obj)
+        if replaced:
+            handler(warning("W020", path=name, line=number, count=replaced))
         try:
             yield _record_from_obj(obj, name, number, text_field, id_field)
         except PolicytagError as err:
