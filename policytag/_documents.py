@@ -178,7 +178,8 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            handler(problem("E017", path=name, line=reader.line_num, detail=f"bad CSV: {exc}"))
+            # the csv module counts a line only once it parsed: the bad one is the next
+            handler(problem("E017", path=name, line=reader.line_num + 1, detail=f"bad CSV: {exc}"))
             continue
         row = {k: v for k, v in row.items() if k is not None}
         try:

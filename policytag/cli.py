@@ -468,9 +468,14 @@ def export(
     with _guard():
         from ._interop import read_any, write_any
 
+        from ._atomic import cannot_write
+
         labels = _label_set(model)
         records = read_any(data, "policytag", known_labels=labels)
-        n = write_any(records, out, to.value, labels=labels, model_version=model_version)
+        try:
+            n = write_any(records, out, to.value, labels=labels, model_version=model_version)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
         _err(f"{n} record(s) written to {out}")
 
 
@@ -485,9 +490,14 @@ def import_(
     with _guard():
         from ._interop import read_any, write_any
 
+        from ._atomic import cannot_write
+
         labels = _label_set(model)
         records = read_any(data, from_.value, known_labels=labels)
-        n = write_any(records, out, "policytag", labels=labels)
+        try:
+            n = write_any(records, out, "policytag", labels=labels)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
         missing = sum(1 for r in records if "labels" not in r)
         _err(f"{n} record(s) written to {out}; {missing} without labels (not annotated)")
 
