@@ -55,7 +55,7 @@ def iter_labelled(
 def _validate(line: str, name: str, number: int, known_labels: Sequence[str]) -> Problem | tuple[dict, list]:
     try:
         obj = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
         return problem("E004", path=name, line=number, detail=str(exc))
     if not isinstance(obj, dict):
         return problem("E004", path=name, line=number, detail=f"got {type(obj).__name__}")

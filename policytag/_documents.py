@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem, problem, raise_problem
+from ._errors import PolicytagError, Problem, problem, raise_problem, warning
 
 ProblemHandler = Callable[[Problem], None]
 FORMATS = ("txt", "jsonl", "csv", "html", "docx", "pdf")
@@ -40,6 +40,9 @@ SUFFIXES = {
     ".docx": "docx", ".pdf": "pdf",
 }
 _KIND = {"html": "HTML", "docx": "Word", "pdf": "PDF"}
+
+#: A longer "paragraph" is a file without line breaks, not a paragraph: it is skipped (E054).
+MAX_PARAGRAPH_CHARS = 100_000
 
 
 @dataclass
@@ -170,9 +173,16 @@ def read_txt(
 ) -> Iterator[Record]:
     """One record per paragraph (non-empty, non-furniture line); id is ``<file>:<line>``."""
     name = "<stdin>" if path == STDIN else path
-    yield from _paragraph_records(
-        name, iter_lines(path, encoding=encoding, on_problem=on_problem), drop_furniture=drop_furniture
-    )
+    handler = on_problem or raise_problem
+
+    def lines() -> Iterator[tuple[int, str]]:
+        for number, line in iter_lines(path, encoding=encoding, on_problem=handler):
+            if len(line) > MAX_PARAGRAPH_CHARS:
+                handler(problem("E054", path=name, line=number, length=len(line), limit=MAX_PARAGRAPH_CHARS))
+                continue
+            yield number, line
+
+    yield from _paragraph_records(name, lines(), drop_furniture=drop_furniture)
 
 
 def _read_bytes(path: str) -> bytes:
@@ -265,6 +275,8 @@ def _record_from_obj(obj: Any, name: str, number: int, text_field: str, id_field
     text = obj.get(text_field)
     if not isinstance(text, str) or not text.strip():
         raise PolicytagError("E005", path=name, line=number, field=text_field)
+    if len(text) > MAX_PARAGRAPH_CHARS:
+        raise PolicytagError("E054", path=name, line=number, length=len(text), limit=MAX_PARAGRAPH_CHARS)
     rid = obj.get(id_field)
     rid = f"{name}:{number}" if rid is None or rid == "" else str(rid)
     extra = {k: v for k, v in obj.items() if k not in (text_field, id_field)}
@@ -280,6 +292,8 @@ def read_jsonl(
     id_field: str = "id",
 ) -> Iterator[Record]:
     """One record per JSON object line; other fields are carried through in ``extra``."""
+    from ._surrogates import scrub
+
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
     index = 0
@@ -288,9 +302,12 @@ def read_jsonl(
             continue
         try:
             obj = json.loads(line)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             handler(problem("E004", path=name, line=number, detail=str(exc)))
             continue
+        obj, replaced = scrub(obj)
+        if replaced:
+            handler(warning("W020", path=name, line=number, count=replaced))
         try:
             record = _record_from_obj(obj, name, number, text_field, id_field, index + 1)
         except PolicytagError as err:
@@ -328,7 +345,8 @@ def read_csv(
         except StopIteration:
             return
         except csv.Error as exc:
-            handler(problem("E017", path=name, line=reader.line_num, detail=f"bad CSV: {exc}"))
+            # the csv module counts a line only once it parsed: the bad one is the next
+            handler(problem("E017", path=name, line=reader.line_num + 1, detail=f"bad CSV: {exc}"))
             continue
         row = {k: v for k, v in row.items() if k is not None}
         try:
@@ -416,6 +434,8 @@ def expand_inputs(inputs: Sequence[str], on_problem: Optional[ProblemHandler] = 
         for target in targets:
             if target.is_dir():
                 files, other = _walk(target)
+                if not files and p.is_dir():
+                    handler(problem("E055", path=item, suffixes=" ".join(sorted(SUFFIXES))))
                 out.extend(files)
                 for k, v in other.items():
                     skipped[k] = skipped.get(k, 0) + v

@@ -182,7 +182,7 @@ def detect(sample: bytes) -> Encoding:
         utf16 = _utf16_without_bom(sample)
         if utf16:
             return Encoding(utf16, 0, "utf-16")
-    if _decodes(sample, "utf-8"):
+    if _decodes(sample, "utf-8") or _mostly_utf8(sample):
         return Encoding("utf-8", 0, "utf-8")
     guess = _chardet_guess(sample[:SAMPLE_BYTES])
     family = _family(guess) or "gb18030"
@@ -195,6 +195,18 @@ def detect(sample: bytes) -> Encoding:
     elif fits["gb18030"] or fits["big5"]:
         family = "gb18030" if fits["gb18030"] else "big5"
     return Encoding(big5 if family == "big5" else "gb18030", 0, "detected")
+
+
+def _mostly_utf8(sample: bytes) -> bool:
+    """True when most non-ASCII lines are valid UTF-8: a UTF-8 file with a few lines in
+    another encoding pasted in. Read as UTF-8, only those lines are lost (E003 each);
+    read as GB18030, every UTF-8 line would silently turn into mojibake. A real GBK
+    or Big5 file almost never has a non-ASCII line that is also valid UTF-8."""
+    lines = [line for line in sample.split(b"\n")[:-1] if not line.isascii()]
+    if len(lines) < 2:
+        return False
+    valid = sum(1 for line in lines if _decodes(line, "utf-8"))
+    return valid * 2 > len(lines)
 
 
 def _common_share(sample: bytes, codec: str) -> float:

@@ -45,6 +45,12 @@ ERRORS: dict[str, str] = {
     "E034": "no text found in this {kind} file{hint}",
     "E035": "{n} undecodable byte sequence(s), the first at byte offset {offset} (not valid {encoding}); "
     "replaced with U+FFFD",
+    "E050": "refusing to write the output over input file {input}; choose another --output",
+    "E051": "{what} needs matplotlib, which is not installed; pip install \"policytag[report]\"",
+    "E053": "cannot write {target}: {detail}",
+    "E054": "line is {length} characters long, over the {limit}-character paragraph limit "
+    "(one paragraph per line expected); line skipped",
+    "E055": "no documents to read in this folder (readable suffixes: {suffixes})",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 
@@ -56,6 +62,9 @@ WARNINGS: dict[str, str] = {
     "W003": "model at {path} is format 1 (a pickle, which can run code when loaded); convert it "
     "with `policytag upgrade {path}`",
     "W010": "skipped {n} file(s) of unsupported type ({suffixes}); supported: {supported}",
+    "W020": "{count} lone surrogate code point(s) (not valid Unicode) replaced by U+FFFD",
+    "W021": "no font with Chinese glyphs found for charts; Chinese names may show as boxes "
+    "(install one, e.g. apt-get install fonts-noto-cjk)",
 }
 
 
@@ -117,10 +126,31 @@ def problem(code: str, *, path: Optional[str] = None, line: Optional[int] = None
 
 
 def raise_problem(problem: Problem) -> None:
-    """The default problem handler: raise it as a :class:`PolicytagError`."""
+    """The default problem handler: raise an error as a :class:`PolicytagError`;
+    issue a warning (``W…``) as a Python warning and go on."""
+    if problem.code.startswith("W"):
+        import warnings
+
+        from ._modelfile import PolicytagWarning
+
+        warnings.warn(str(problem), PolicytagWarning, stacklevel=2)
+        return
     raise PolicytagError.from_problem(problem)
 
 
 def warning(code: str, *, path: Optional[str] = None, line: Optional[int] = None, **fields: object) -> Problem:
     """Build a warning :class:`Problem` from the WARNINGS table."""
     return Problem(code, WARNINGS[code].format(**fields), None if path is None else str(path), line)
+
+
+def codes_markdown() -> str:
+    """Every error and warning code as a Markdown table (the one in README.md).
+
+    ``{name}`` placeholders stay as written: they are the parts filled in per case.
+    """
+    rows = ["| code | kind | message |", "|---|---|---|"]
+    for kind, table in (("error", ERRORS), ("warning", WARNINGS)):
+        for code in sorted(table):
+            text = table[code].replace("|", "\\|")
+            rows.append(f"| `{code}` | {kind} | {text} |")
+    return "\n".join(rows) + "\n"

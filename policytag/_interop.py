@@ -30,8 +30,6 @@ writing is atomic (a temporary file in the same folder, then :func:`os.replace`)
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from pathlib import Path
@@ -513,7 +511,7 @@ def read_any(path: Path | str, fmt: str, known_labels: Optional[Sequence[str]] =
             tasks = json.loads(raw.decode("utf-8-sig"))
         except UnicodeDecodeError as exc:
             raise PolicytagError("E003", path=name, offset=exc.start, encoding="utf-8") from None
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             raise PolicytagError("E004", path=name, detail=str(exc)) from None
         if isinstance(tasks, Mapping):
             tasks = [tasks]
@@ -530,7 +528,7 @@ def read_any(path: Path | str, fmt: str, known_labels: Optional[Sequence[str]] =
                 continue
             try:
                 rows.append(json.loads(line))
-            except ValueError as exc:
+            except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
                 raise PolicytagError("E004", path=name, line=number, detail=str(exc)) from None
             lines.append(number)
         reader = _READERS[fmt]
@@ -592,32 +590,6 @@ def write_any(
 
 
 def _atomic_write(path: Path, payload: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    try:
-        # mkstemp makes the file private (0600); give it the mode a plain open() would.
-        mode = path.stat().st_mode & 0o777 if path.exists() else 0o666 & ~_umask()
-        os.chmod(tmp, mode)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    from ._atomic import write_text
 
-
-def _umask() -> int:
-    """The process umask (read without changing it where /proc allows)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    return 0o022
+    write_text(path, payload)

@@ -61,14 +61,60 @@ def _err(line: str) -> None:
 
 
 class _ProblemCounter:
-    """An ``on_problem`` handler: prints each problem line to stderr and counts them."""
+    """An ``on_problem`` handler: prints each problem line to stderr and counts them.
+
+    ``count`` counts errors (lines skipped), ``warnings`` the rest, ``whole_inputs``
+    the errors that cost a whole input (no line number: missing, unreadable or empty file).
+    """
 
     def __init__(self) -> None:
         self.count = 0
+        self.warnings = 0
+        self.whole_inputs = 0
 
     def __call__(self, problem: object) -> None:
-        self.count += 1
+        if getattr(problem, "code", "E").startswith("W"):
+            self.warnings += 1
+        else:
+            self.count += 1
+            self.whole_inputs += getattr(problem, "line", None) is None
         _err(str(problem))
+
+    def failed(self, done: int) -> bool:
+        """True where nothing could be done: no paragraph at all, or a whole input lost."""
+        return bool(self.whole_inputs or (done == 0 and self.count))
+
+    def finish(self, done: int, what: str = "paragraph(s) were tagged") -> None:
+        """Say how many problems there were; exit 1 if the run :meth:`failed`.
+
+        Skipped lines are reported on stderr (with a count) but do not fail the run.
+        Called inside an ``_output`` block, the exit also discards the file being written.
+        """
+        if self.count and done:
+            _err(f"{self.count} problem(s) reported; the other {done} {what}")
+        if self.failed(done):
+            raise typer.Exit(1)
+
+
+@contextmanager
+def _output(path: Optional[Path], inputs: List[str], mode: str = "w") -> Iterator[object]:
+    """stdout, or a file written atomically that must not be one of the ``inputs`` (E050)."""
+    if path is None or str(path) == "-":
+        yield sys.stdout
+        return
+    from ._atomic import atomic_open, cannot_write, check_not_input
+
+    check_not_input(path, inputs)
+    try:
+        with atomic_open(path, mode, newline="" if mode == "w" else None) as fh:
+            yield fh
+    except OSError as exc:
+        raise cannot_write(path, exc) from None
+
+
+def _write_file(path: Path, data: bytes | str, inputs: List[str]) -> None:
+    with _output(path, inputs, "wb" if isinstance(data, bytes) else "w") as fh:
+        fh.write(data)
 
 
 @contextmanager
@@ -150,8 +196,9 @@ def predict(
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="Precision-first: per-label thresholds reaching this out-of-fold precision (e.g. 0.9); rows gain 'uncertain'."),
     evidence: bool = typer.Option(False, "--evidence", help="Add the top terms behind each label (jsonl/csv 'evidence' field)."),
     jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for scoring (0: one per CPU core). Worth it from ~20,000 paragraphs."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically: complete or not at all) instead of stdout; never one of the inputs."),
 ) -> None:
-    """Tag each paragraph of the inputs and stream the results to stdout."""
+    """Tag each paragraph of the inputs and stream the results to stdout (or --output)."""
     on_problem = _ProblemCounter()
     written = 0
 
@@ -172,27 +219,25 @@ def predict(
                     f"out-of-fold recall {c['recall']:.2f} (usual threshold: {c['default_recall']:.2f})"
                 )
         files = expand_inputs(inputs, on_problem)
-        show = sys.stderr.isatty() if progress is None else progress
-        with _progress_bar(files, show) as advance:
-            rows = predict_rows(
-                files,
-                tagger=tagger,
-                input_format=input_format.value if input_format else None,
-                encoding=encoding,
-                threshold=threshold,
-                batch_size=batch_size,
-                on_problem=on_problem,
-                on_file=advance,
-                min_precision=min_precision,
-                evidence=evidence,
-                jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
-            )
-            written = write_rows(rows, output_format.value, sys.stdout, tagger.labels)
-            sys.stdout.flush()
-    if on_problem.count:
-        if written:
-            _err(f"{on_problem.count} problem(s) reported; the other {written} paragraph(s) were tagged")
-        raise typer.Exit(1)
+        with _output(output, files) as out:
+            show = sys.stderr.isatty() if progress is None else progress
+            with _progress_bar(files, show) as advance:
+                rows = predict_rows(
+                    files,
+                    tagger=tagger,
+                    input_format=input_format.value if input_format else None,
+                    encoding=encoding,
+                    threshold=threshold,
+                    batch_size=batch_size,
+                    on_problem=on_problem,
+                    on_file=advance,
+                    min_precision=min_precision,
+                    evidence=evidence,
+                    jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
+                )
+                written = write_rows(rows, output_format.value, out, tagger.labels)
+                out.flush()
+            on_problem.finish(written)  # on failure, a file being written is discarded
 
 
 @contextmanager
@@ -262,6 +307,7 @@ def evaluate(
     by: Optional[str] = typer.Option(None, "--by", help="Slice the figures by a field, e.g. meta.doc or meta.genre."),
     threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label."),
     json_out: bool = typer.Option(False, "--json", help="Print the full report as JSON."),
+    report_dir: Optional[Path] = typer.Option(None, "--report", help="Also write charts (PNG) and an HTML page to this folder; needs policytag[report]."),
 ) -> None:
     """Score the model, and the cue-term lexicon beside it, on gold-labelled paragraphs."""
     with _guard():
@@ -269,11 +315,78 @@ def evaluate(
         from ._evaluate import format_report
         from ._tagger import Tagger
 
-        report = evaluate_gold(str(gold), Tagger.load(model), by=by, threshold=threshold)
+        if report_dir is not None:
+            from ._plots import require_matplotlib
+
+            require_matplotlib("evaluate --report")  # fail before the work, not after
+        tagger = Tagger.load(model)
+        report = evaluate_gold(str(gold), tagger, by=by, threshold=threshold)
         if json_out:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
         else:
             typer.echo(format_report(report, f"{gold} (model {report['model_id']}; right column: cue-term lexicon)"))
+        if report_dir is not None:
+            from ._atomic import cannot_write
+            from ._report import write_report
+
+            try:
+                index = write_report(report, gold, tagger, report_dir, threshold=threshold)
+            except OSError as exc:
+                raise cannot_write(report_dir, exc) from None
+            _err(f"report written to {index}")
+
+
+@app.command()
+def summarize(
+    inputs: List[str] = typer.Argument(..., help="Documents (.txt, .jsonl, .csv), folders of them, or - for stdin."),
+    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format", "-f", help="Output format."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the table to this file (atomically) instead of stdout."),
+    chart: Optional[Path] = typer.Option(None, "--chart", help="Also draw a bar chart PNG here; needs policytag[report]."),
+    by: Optional[str] = typer.Option(None, "--by", help="Group records by a field (province, meta.year …) instead of by file."),
+    input_format: Optional[InputFormat] = typer.Option(None, "--input-format", help="Input format (default: from the file name)."),
+    threshold: Optional[float] = typer.Option(None, "--threshold", "-t", help="One threshold for every label."),
+    model: Optional[Path] = typer.Option(None, "--model", "-m", help="Model folder (default: the shipped model)."),
+    encoding: str = typer.Option("utf-8", "--encoding", help="Text encoding of the inputs."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+) -> None:
+    """Per document: the share of its paragraphs that carry each label, to compare provinces or years."""
+    on_problem = _ProblemCounter()
+    n = 0
+    with _guard():
+        from ._summarize import FORMATTERS, expand_inputs
+        from ._summarize import chart as draw_chart
+        from ._summarize import summarize as summarize_docs
+        from ._tagger import Tagger
+
+        from ._encoding import check_encoding
+
+        check_encoding(encoding)
+        if chart is not None:
+            from ._plots import require_matplotlib
+
+            require_matplotlib("summarize --chart")
+        files = expand_inputs(inputs, lambda p: None)  # problems are reported by summarize below
+        for target in (output, chart):
+            if target is not None and str(target) != "-":
+                from ._atomic import check_not_input
+
+                check_not_input(target, files)
+        tagger = Tagger.load(model)
+        show = sys.stderr.isatty() if progress is None else progress
+        with _progress_bar(files, show) as advance:
+            summary = summarize_docs(
+                inputs, tagger, by=by, threshold=threshold,
+                input_format=input_format.value if input_format else None,
+                encoding=encoding, on_problem=on_problem, on_record=advance,
+            )
+        n = sum(d["paragraphs"] for d in summary["documents"])
+        if not on_problem.failed(n):
+            with _output(output, files) as out:
+                out.write(FORMATTERS[output_format.value](summary))
+            if chart is not None:
+                _write_file(chart, draw_chart(summary), files)
+                _err(f"chart written to {chart}")
+        on_problem.finish(n, "paragraph(s) were counted")
 
 
 @app.command()
@@ -357,6 +470,7 @@ def suggest(
 ) -> None:
     """The paragraphs the model is least sure of, with suggested labels, as JSONL to label next."""
     on_problem = _ProblemCounter()
+    picked: list = []
 
     with _guard():
         from ._suggest import suggest_files
@@ -366,8 +480,7 @@ def suggest(
                                input_format=input_format.value if input_format else None)
         for item in picked:
             typer.echo(json.dumps(item, ensure_ascii=False))
-    if on_problem.count:
-        raise typer.Exit(1)
+    on_problem.finish(len(picked), "paragraph(s) were suggested")
 
 
 class Interchange(str, Enum):
@@ -409,9 +522,14 @@ def export(
     with _guard():
         from ._interop import read_any, write_any
 
+        from ._atomic import cannot_write
+
         labels = _label_set(model)
         records = read_any(data, "policytag", known_labels=labels)
-        n = write_any(records, out, to.value, labels=labels, model_version=model_version)
+        try:
+            n = write_any(records, out, to.value, labels=labels, model_version=model_version)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
         _err(f"{n} record(s) written to {out}")
 
 
@@ -426,15 +544,37 @@ def import_(
     with _guard():
         from ._interop import read_any, write_any
 
+        from ._atomic import cannot_write
+
         labels = _label_set(model)
         records = read_any(data, from_.value, known_labels=labels)
-        n = write_any(records, out, "policytag", labels=labels)
+        try:
+            n = write_any(records, out, "policytag", labels=labels)
+        except OSError as exc:
+            raise cannot_write(out, exc) from None
         missing = sum(1 for r in records if "labels" not in r)
         _err(f"{n} record(s) written to {out}; {missing} without labels (not annotated)")
 
 
+def _terminate(signum: int, frame: object) -> None:
+    """SIGTERM ends the run like Ctrl-C: files being written are removed, old ones stay."""
+    _err("terminated")
+    raise SystemExit(128 + signum)
+
+
 def main() -> None:
     """Console-script entry point."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, _terminate)
+    except (ValueError, OSError):  # not the main thread, or no such signal here
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        try:  # a character the terminal's encoding cannot show becomes an escape, not a crash
+            stream.reconfigure(errors="backslashreplace")
+        except (AttributeError, ValueError):
+            pass
     app()
 
 

@@ -71,3 +71,11 @@ def run_cli(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> 
 
 def read_jsonl(text: str) -> list[dict]:
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="session")
+def shipped_tagger():
+    """The shipped default model, loaded once for the whole test session."""
+    from policytag import Tagger
+
+    return Tagger.load()

@@ -59,3 +59,30 @@ def laid_out_lines(draw: st.DrawFn) -> list:
         else:
             out.append(Line(text))
     return out
+
+
+# --------------------------------------------------------------------------- hostile input
+
+#: Pieces of hostile input files: UTF-8 and GBK Chinese (mixed encodings in one file),
+#: NUL and control bytes, broken UTF-8, JSON fragments of the wrong types, surrogate
+#: escapes, CSV quoting, line ends of every kind.
+_HOSTILE_PIECES = [
+    "大气污染防治".encode("utf-8"),
+    "全面推行河湖长制".encode("gbk"),
+    "對整改不力的縣區進行約談".encode("big5"),
+    b"\x00", b"\xff\xfe", b"\xef\xbb\xbf", b"\xed\xa0\x80", b"\xc3", b"\r", b"\n", b"\r\n", b"\x0b\x0c\x1c\x85",
+    b'{"id": 1, "text": "', b'"}', b'{"text": 5}', b'{"text": null, "id": []}', b'[1, 2]', b'"\\ud800"',
+    b'{"text": "\\udc80\\ud83d", "meta": {"\\ud800": ["\\udfff"]}}', b"[[[[[[[[", b"}}}", b"NaN", b"1e999",
+    b"id,text\n", b'"a,""b', b",,,", b'"', b"\t",
+]
+hostile_bytes = st.lists(
+    st.one_of(st.sampled_from(_HOSTILE_PIECES), st.binary(max_size=12)), min_size=0, max_size=30
+).map(b"".join)
+
+#: Text the tagger may be handed through the API: anything, lone surrogates and NUL included.
+hostile_text = st.one_of(
+    st.text(max_size=200),
+    st.text(alphabet=st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF), max_size=5),
+    messy_text.map(lambda t: t + "\x00" + t),
+    st.just(""),
+)

@@ -2,6 +2,11 @@
 import csv
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
@@ -83,6 +88,14 @@ def test_threshold_override_on_the_command_line():
     assert bad.returncode != 0 and b"E014" in bad.stderr
 
 
+def _reported(out, code, exit_code=0):
+    """A problem reported on stderr (no traceback) in a run that still did its work."""
+    err = out.stderr.decode()
+    assert out.returncode == exit_code, err
+    assert any(line.startswith(code) for line in err.splitlines()), err
+    assert "Traceback" not in err
+
+
 def _one_line_error(out, code):
     err = out.stderr.decode().strip().splitlines()
     assert out.returncode != 0
@@ -104,7 +117,8 @@ def test_undecodable_line_is_reported_and_other_paragraphs_are_tagged(tmp_path):
     p = tmp_path / "bad.txt"
     p.write_bytes("全面消除城市黑臭水体\n".encode() + b"\xff\xfe\n" + "推进光伏发电\n".encode())
     out = run_cli("predict", str(p), "-f", "jsonl")
-    _one_line_error(out, "E003")
+    _reported(out, "E003")  # a skipped line is reported; the run did its work: exit 0
+    assert b"1 problem(s) reported; the other 2 paragraph(s) were tagged" in out.stderr
     assert f"{p}:2".encode() in out.stderr
     assert len(read_jsonl(out.stdout.decode())) == 2
 
@@ -113,7 +127,7 @@ def test_jsonl_line_without_text_is_reported_with_file_and_line(tmp_path):
     p = tmp_path / "in.jsonl"
     p.write_text('{"id": 1, "text": "约谈问责"}\n{"id": 2}\n', encoding="utf-8")
     out = run_cli("predict", str(p), "-f", "jsonl")
-    _one_line_error(out, "E005")
+    _reported(out, "E005")
     assert f"{p}:2".encode() in out.stderr
     assert [r["id"] for r in read_jsonl(out.stdout.decode())] == ["1"]
 
@@ -208,3 +222,75 @@ def test_version_option_prints_the_package_version():
 
     out = run_cli("--version")
     assert out.returncode == 0 and out.stdout.decode().strip() == f"policytag {__version__}"
+
+
+def test_a_lost_input_fails_the_run_though_the_others_are_tagged(tmp_path):
+    out = run_cli("predict", str(SAMPLE), str(tmp_path / "nope.txt"), "-f", "jsonl")
+    _reported(out, "E001", exit_code=1)
+    assert len(read_jsonl(out.stdout.decode())) == 10
+
+
+def test_unknown_encoding_is_one_clear_line():
+    _one_line_error(run_cli("predict", str(SAMPLE), "--encoding", "no-such-codec"), "E032")
+
+
+@pytest.mark.slow
+def test_predict_output_file_gets_the_same_rows_as_stdout(tmp_path):
+    target = tmp_path / "out.jsonl"
+    out = run_cli("predict", str(SAMPLE), "-f", "jsonl", "-o", str(target))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout == b""
+    assert read_jsonl(target.read_text(encoding="utf-8")) == read_jsonl(
+        run_cli("predict", str(SAMPLE), "-f", "jsonl").stdout.decode())
+    assert sorted(os.listdir(tmp_path)) == ["out.jsonl"]
+
+
+def test_predict_refuses_to_write_over_an_input(tmp_path):
+    src = tmp_path / "report.txt"
+    src.write_bytes(SAMPLE.read_bytes())
+    (tmp_path / "alias.txt").symlink_to(src)
+    for target in (src, tmp_path / "alias.txt"):
+        out = run_cli("predict", str(SAMPLE), str(src), "-o", str(target))
+        _one_line_error(out, "E050")
+    assert src.read_bytes() == SAMPLE.read_bytes()
+
+
+def test_a_failed_predict_leaves_the_previous_output_alone(tmp_path):
+    target = tmp_path / "out.jsonl"
+    target.write_text("good\n", encoding="utf-8")
+    for args in ([str(tmp_path / "nope.txt")], [str(SAMPLE), "--model", str(tmp_path / "no-model")]):
+        out = run_cli("predict", *args, "-o", str(target))
+        assert out.returncode == 1
+        assert target.read_text(encoding="utf-8") == "good\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.jsonl"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_predict_leaves_the_previous_output_alone(tmp_path, sig):
+    target = tmp_path / "out.jsonl"
+    target.write_text("good\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "policytag", "predict", "-", "-f", "jsonl", "--batch-size", "1", "-o", str(target)],
+        stdin=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+    )
+    try:
+        proc.stdin.write("深入打好蓝天保卫战，PM2.5浓度下降\n".encode() * 60)  # > 8 KB of rows: flushed
+        proc.stdin.flush()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:  # wait until rows are in the temporary file
+            temps = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+            if temps and temps[0].stat().st_size > 0:
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("predict wrote no temporary file")
+        proc.send_signal(sig)  # predict is now blocked reading stdin, half-way through
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 128 + sig, err
+    assert b"Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "good\n"
+    assert sorted(os.listdir(tmp_path)) == ["out.jsonl"]

@@ -412,12 +412,12 @@ def test_write_any_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monke
     assert os.listdir(tmp_path) == ["corpus.jsonl"]
     assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == EXAMPLE
 
-    import policytag._interop as interop
+    import policytag._atomic as atomic
 
     def boom(src: str, dst: str) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(interop.os, "replace", boom)
+    monkeypatch.setattr(atomic.os, "replace", boom)
     with pytest.raises(OSError):
         write_any(EXAMPLE[:1], path, "doccano")
     assert os.listdir(tmp_path) == ["corpus.jsonl"]  # temp file cleaned up

@@ -24,3 +24,18 @@ def test_every_error_code_is_unique_and_well_formed():
 
     assert all(k.startswith("E") and len(k) == 4 for k in ERRORS)
     assert all(k.startswith("W") and len(k) == 4 for k in WARNINGS)
+
+
+def test_readme_table_lists_every_error_and_warning_code():
+    from pathlib import Path
+
+    from policytag._errors import codes_markdown
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    start, end = "<!-- codes:start -->\n", "<!-- codes:end -->"
+    assert start in readme and end in readme, "README.md lost its error-code table markers"
+    table = readme[readme.index(start) + len(start):readme.index(end)]
+    assert table == codes_markdown(), (
+        "README.md's error table is out of date; replace the lines between the codes markers with the "
+        "output of: python -c 'from policytag._errors import codes_markdown; print(codes_markdown(), end=\"\")'"
+    )
