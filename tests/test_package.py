@@ -15,7 +15,9 @@ def test_importing_policytag_is_cheap():
 def test_public_api_is_small_and_lazy():
     import policytag
 
-    assert set(policytag.__all__) == {"Tagger", "PolicytagError", "normalize", "train", "evaluate", "__version__"}
+    assert set(policytag.__all__) == {
+        "Tagger", "PolicytagError", "normalize", "train", "evaluate", "tag_dask", "tag_bag", "__version__"
+    }
     assert callable(policytag.normalize)
 
 
@@ -24,3 +26,13 @@ def test_every_error_code_is_unique_and_well_formed():
 
     assert all(k.startswith("E") and len(k) == 4 for k in ERRORS)
     assert all(k.startswith("W") and len(k) == 4 for k in WARNINGS)
+
+
+def test_policytag_error_survives_pickling_with_its_code_and_place():
+    import pickle
+
+    from policytag._errors import PolicytagError
+
+    err = PolicytagError("E071", path="part.parquet", line=3, column="body", columns="id, text")
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.code, back.path, back.line, str(back)) == ("E071", "part.parquet", 3, str(err))
