@@ -34,13 +34,14 @@ def test_bench_quick_run_prints_a_row_per_measurement_and_writes_json(tmp_path):
     assert throughput["extra"]["written"] == 60 and throughput["figure"] > 0
 
 
-def test_bench_fixture_varies_repeated_paragraphs_and_keeps_the_count(tmp_path):
+def test_bench_fixture_varies_repeated_paragraphs_and_keeps_the_count(tmp_path, monkeypatch):
     if not BENCH.is_file():
         pytest.skip("bench/ is only in a source checkout")
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("policytag_bench_run", BENCH)
     bench_run = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, bench_run)  # dataclasses look their module up
     spec.loader.exec_module(bench_run)
     texts = ["深入打好蓝天保卫战。PM2.5浓度下降8%。", "全面推行河湖长制", "建立整改台账；实行销号管理。"]
     path = bench_run.write_fixture(tmp_path / "f.jsonl", 30, texts)
