@@ -113,6 +113,8 @@ def _label_rows(tagger: "Tagger", texts: list, scores: bool) -> tuple[list[list[
         return tagger.tag_many(texts, batch_size=BATCH), None
     parts = [tagger.predict_proba(texts[i : i + BATCH]) for i in range(0, len(texts), BATCH)]
     P = np.vstack(parts) if parts else np.zeros((0, len(labels)))
+    # one prediction for both columns: labels are the scores at the model's per-label
+    # thresholds, as in tag_many (tests/test_dask.py checks the two agree exactly)
     on = P >= np.asarray(tagger.thresholds)
     return [[lab for lab, hit in zip(labels, row) if hit] for row in on], P
 
