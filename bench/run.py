@@ -316,6 +316,11 @@ def help_text(*sub: str) -> str:
         return ""
 
 
+def has_option(help_output: str, option: str) -> bool:
+    """Whether ``--help`` output lists ``option`` itself (not merely an option it starts)."""
+    return re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", help_output) is not None
+
+
 def count_lines(path: Path) -> int:
     if not path.exists():
         return 0
@@ -326,10 +331,12 @@ def count_lines(path: Path) -> int:
     return n
 
 
-def predict_cmd(infile: Path, outfile: Path, has_output_option: bool) -> tuple[list[str], Optional[Path]]:
+def predict_cmd(infile: Path, outfile: Path, predict_help: str) -> tuple[list[str], Optional[Path]]:
     """``policytag predict IN --format jsonl`` to a file: ``--output`` when it exists, else stdout."""
-    cmd = [*policytag_cmd(), "predict", str(infile), "--format", "jsonl", "--no-progress"]
-    if has_output_option:
+    cmd = [*policytag_cmd(), "predict", str(infile), "--format", "jsonl"]
+    if has_option(predict_help, "--no-progress"):
+        cmd.append("--no-progress")
+    if has_option(predict_help, "--output"):
         return [*cmd, "--output", str(outfile)], None
     return cmd, outfile
 
@@ -349,8 +356,8 @@ class Bench:
         self.rows: list[Row] = []
         self._texts: Optional[list[str]] = None
         self._fixtures: dict[int, Path] = {}
-        predict_help = help_text("predict")
-        self.has_output = "--output" in predict_help
+        self.predict_help = help_text("predict")
+        self.has_output = has_option(self.predict_help, "--output")
         self.throughput: Optional[float] = None
 
     # fixtures --------------------------------------------------------------
@@ -370,7 +377,7 @@ class Bench:
     def predict_file(self, n: int, label: str) -> tuple[Run, int, Path]:
         infile = self.fixture(n)
         outfile = self.tmp / f"out_{label}_{n}.jsonl"
-        cmd, stdout = predict_cmd(infile, outfile, self.has_output)
+        cmd, stdout = predict_cmd(infile, outfile, self.predict_help)
         log(f"{label}: policytag predict on {n:,} paragraphs")
         run = run_cmd(cmd, stdout=stdout, timeout=self.args.timeout)
         written = count_lines(outfile)
@@ -451,7 +458,7 @@ class Bench:
         one = self.tmp / "one.jsonl"
         one.write_text(json.dumps({"id": "1", "text": "深入打好蓝天保卫战，全年PM2.5平均浓度下降到32微克/立方米。"},
                                   ensure_ascii=False) + "\n", encoding="utf-8")
-        cmd, stdout = predict_cmd(one, self.tmp / "one_out.jsonl", self.has_output)
+        cmd, stdout = predict_cmd(one, self.tmp / "one_out.jsonl", self.predict_help)
         sk = [sys.executable, "-c", "import sklearn.linear_model, sklearn.feature_extraction.text"]
         runs = self.args.runs
         log(f"cold start: {runs} runs each (after one warm-up run)")
@@ -486,7 +493,7 @@ class Bench:
 
     def m_train(self) -> None:
         train_help = help_text("train")
-        flags = [f for f in ("--no-dev", "--no-cv", "--no-eval", "--skip-cv") if f in train_help]
+        flags = [f for f in ("--no-dev", "--no-cv", "--no-eval", "--skip-cv") if has_option(train_help, f)]
         out = self.tmp / "trained_model"
         cmd = [*policytag_cmd(), "train", "--out", str(out), *flags]
         log(f"train: {' '.join(cmd[len(policytag_cmd()):])}")
