@@ -584,6 +584,10 @@ def main(argv: Optional[list[str]] = None) -> int:
         bench = Bench(args, tmp)
         for name in MEASURES:
             bench.measure(name, getattr(bench, f"m_{name}"))
+    try:  # other work on the machine skews the figures: say how busy it was at both ends
+        machine["load_end"] = "%.1f/%.1f/%.1f" % os.getloadavg()
+    except OSError:
+        pass
     print_table(bench.rows, machine)
     if args.json:
         payload = {
