@@ -5,13 +5,17 @@ Public API (imports are lazy, so ``import policytag`` is cheap)::
     from policytag import Tagger
     tagger = Tagger.load()
     tagger.tag("全面推行河湖长制，国考断面水质优良比例达到92%。")
+
+On a Dask cluster (``pip install "policytag[dask]"``): ``policytag.tag_dask(df)`` adds
+``labels`` and ``score_<label>`` columns to a Dask dataframe; ``policytag.tag_bag(bag)``
+tags a bag of strings.
 """
 from __future__ import annotations
 
 from typing import Any
 
 __version__ = "0.1.0"
-__all__ = ["Tagger", "PolicytagError", "normalize", "train", "evaluate", "__version__"]
+__all__ = ["Tagger", "PolicytagError", "normalize", "train", "evaluate", "tag_dask", "tag_bag", "__version__"]
 
 _LAZY = {
     "Tagger": ("._tagger", "Tagger"),
@@ -19,6 +23,8 @@ _LAZY = {
     "normalize": ("._normalize", "normalize"),
     "train": ("._train", "train"),
     "evaluate": ("._evaluate", "evaluate"),
+    "tag_dask": ("._dask", "tag_dask"),
+    "tag_bag": ("._dask", "tag_bag"),
 }
 
 

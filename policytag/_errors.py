@@ -51,6 +51,11 @@ ERRORS: dict[str, str] = {
     "E054": "line is {length} characters long, over the {limit}-character paragraph limit "
     "(one paragraph per line expected); line skipped",
     "E055": "no documents to read in this folder (readable suffixes: {suffixes})",
+    "E070": "{what} needs the optional extra: pip install \"policytag[{extra}]\" ({detail})",
+    "E071": "no column {column!r} to tag (columns: {columns})",
+    "E072": "column(s) {columns} already exist; rename or drop them before tagging",
+    "E073": "this worker loaded model {found}, but the client loaded {expected}; "
+    "install the same policytag and model on every worker, or pass model=PATH on shared storage",
     "E099": "unexpected internal error: {detail} (set POLICYTAG_DEBUG=1 for a traceback)",
 }
 
@@ -93,6 +98,11 @@ class PolicytagError(Exception):
         self.message = message if message is not None else ERRORS[code].format(**fields)
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple:
+        # Pickles by its fields, so an error raised in a worker process (Dask, joblib)
+        # arrives in the caller as the same PolicytagError, code and all.
+        return (_rebuild_error, (self.code, self.path, self.line, self.message, self.fields))
+
     @classmethod
     def from_problem(cls, problem: "Problem") -> "PolicytagError":
         return cls(problem.code, path=problem.path, line=problem.line, message=problem.message)
@@ -100,6 +110,10 @@ class PolicytagError(Exception):
     def __str__(self) -> str:
         where = _where(self.path, self.line)
         return f"{self.code} {where}: {self.message}" if where else f"{self.code}: {self.message}"
+
+
+def _rebuild_error(code: str, path: Optional[str], line: Optional[int], message: str, fields: dict) -> PolicytagError:
+    return PolicytagError(code, path=path, line=line, message=message, **fields)
 
 
 @dataclass(frozen=True)

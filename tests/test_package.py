@@ -15,7 +15,9 @@ def test_importing_policytag_is_cheap():
 def test_public_api_is_small_and_lazy():
     import policytag
 
-    assert set(policytag.__all__) == {"Tagger", "PolicytagError", "normalize", "train", "evaluate", "__version__"}
+    assert set(policytag.__all__) == {
+        "Tagger", "PolicytagError", "normalize", "train", "evaluate", "tag_dask", "tag_bag", "__version__"
+    }
     assert callable(policytag.normalize)
 
 
@@ -39,3 +41,13 @@ def test_readme_table_lists_every_error_and_warning_code():
         "README.md's error table is out of date; replace the lines between the codes markers with the "
         "output of: python -c 'from policytag._errors import codes_markdown; print(codes_markdown(), end=\"\")'"
     )
+
+
+def test_policytag_error_survives_pickling_with_its_code_and_place():
+    import pickle
+
+    from policytag._errors import PolicytagError
+
+    err = PolicytagError("E071", path="part.parquet", line=3, column="body", columns="id, text")
+    back = pickle.loads(pickle.dumps(err))
+    assert (back.code, back.path, back.line, str(back)) == ("E071", "part.parquet", 3, str(err))
