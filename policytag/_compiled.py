@@ -30,6 +30,7 @@ import numpy as np
 
 _SEP = "\x00"  # never in normalised text (normalize drops control characters)
 _WORDS, _CHARS, _CUES = 0, 1, 2
+_HASH_BASE = np.uint64(0x100000001B3)  # FNV prime: window hashes of cue terms (exactness is re-checked)
 _SPARSE_FROM = 20_000  # feature entries in a batch from which scipy.sparse does the product
 
 
@@ -303,9 +304,24 @@ class CompiledModel:
                         singles.append(item)
                     elif term:
                         by_first.setdefault(_key_of(term[:2]), []).append(item)
-            d["cue_first"] = by_first
-            d["cue_first_keys"] = np.array(sorted(by_first), dtype=np.int64)
             d["cue_singles"] = singles
+            d["cue_prefix_keys"] = np.array(sorted(by_first), dtype=np.int64)
+            by_len: dict[int, list[tuple[int, tuple[int, int], str]]] = {}
+            for items in by_first.values():
+                for _label, term, feats in items:
+                    h = 0
+                    for ch in term:
+                        h = (h * int(_HASH_BASE) + ord(ch)) & 0xFFFFFFFFFFFFFFFF
+                    by_len.setdefault(len(term), []).append((h, feats, term))
+            d["cue_by_len"] = {}
+            for L, rows in by_len.items():
+                rows.sort(key=lambda r: r[0])
+                d["cue_by_len"][L] = (
+                    np.array([r[0] for r in rows], dtype=np.uint64),
+                    np.array([r[1][0] for r in rows], dtype=np.int64),
+                    np.array([r[1][1] for r in rows], dtype=np.int64),
+                    np.array([[ord(ch) for ch in r[2]] for r in rows], dtype=np.int64),
+                )
             d["raw_tid"] = {}
             single = self.char_keys < (1 << 21)
             table = np.full(int(self.char_keys[single].max()) + 1 if single.any() else 1, -1, np.int64)
@@ -470,48 +486,69 @@ class CompiledModel:
         return doc, feat, val, n_docs, np.asarray(owners, dtype=np.int64)
 
     def _cue_entries(self, paras: Sequence[str], spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(doc, feature) pairs of cue hits (``term in text``) in paragraphs and their sentences."""
+        """(doc, feature) pairs of cue hits (``term in text``) in paragraphs and their sentences.
+
+        Vectorised: positions whose first two characters start some cue term are found
+        with one lookup; at those, the windows of each term length are hashed and
+        looked up, and every hash hit is confirmed character by character.
+        """
         d = self._prepare()
-        cue_id = d["cue_id"]
-        hit_pos: list[int] = []
-        hit_len: list[int] = []
-        hit_feats: list[tuple[int, int]] = []
         cps, starts = _codepoints(paras)
-        if len(d["cue_first_keys"]):
+        n = len(cps)
+        hit_pos: list[np.ndarray] = []
+        hit_len: list[np.ndarray] = []
+        hit_tf: list[np.ndarray] = []
+        hit_lf: list[np.ndarray] = []
+        prefix = d["cue_prefix_keys"]
+        if len(prefix) and n >= 2:
             keys, pos = _pack(cps, 2)
-            cand = np.isin(keys, d["cue_first_keys"])
-            pos = pos[cand]
-            owner = np.searchsorted(starts, pos, side="right") - 1
-            by_first = d["cue_first"]
-            for i, p, k in zip(owner.tolist(), pos.tolist(), keys[cand].tolist()):
-                text, at = paras[i], p - int(starts[i])
-                for label, term, feats in by_first[k]:
-                    if text.startswith(term, at):
-                        hit_pos.append(p)
-                        hit_len.append(len(term))
-                        hit_feats.append(feats)
+            idx = np.searchsorted(prefix, keys)
+            idx[idx == len(prefix)] = 0
+            cand = pos[prefix[idx] == keys]
+            for L, (hashes, tf, lf, mat) in d["cue_by_len"].items():
+                p = cand[cand + L <= n]
+                if not len(p):
+                    continue
+                win = cps[p[:, None] + np.arange(L)]
+                h = np.zeros(len(p), dtype=np.uint64)
+                for k in range(L):
+                    h = h * _HASH_BASE + win[:, k].astype(np.uint64)
+                lo = np.searchsorted(hashes, h, side="left")
+                cnt = (np.searchsorted(hashes, h, side="right") - lo) * (win != 0).all(axis=1)
+                total = int(cnt.sum())
+                if not total:
+                    continue
+                item = np.repeat(lo, cnt) + (np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt))
+                at = np.repeat(p, cnt)
+                exact = (np.repeat(win, cnt, axis=0) == mat[item]).all(axis=1)
+                hit_pos.append(at[exact])
+                hit_len.append(np.full(int(exact.sum()), L, dtype=np.int64))
+                hit_tf.append(tf[item[exact]])
+                hit_lf.append(lf[item[exact]])
         for label, term, feats in d["cue_singles"]:
             for i, text in enumerate(paras):
                 at = text.find(term)
                 while at >= 0:
-                    hit_pos.append(int(starts[i]) + at)
-                    hit_len.append(1)
-                    hit_feats.append(feats)
+                    hit_pos.append(np.array([int(starts[i]) + at]))
+                    hit_len.append(np.array([1]))
+                    hit_tf.append(np.array([feats[0]]))
+                    hit_lf.append(np.array([feats[1]]))
                     at = text.find(term, at + 1)
         if not hit_pos:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        gpos = np.asarray(hit_pos, dtype=np.int64)
-        glen = np.asarray(hit_len, dtype=np.int64)
-        feats = np.asarray(hit_feats, dtype=np.int64)  # [term feature, label feature], -1 if unseen
+        gpos = np.concatenate(hit_pos).astype(np.int64)
+        glen = np.concatenate(hit_len).astype(np.int64)
+        tfeat = np.concatenate(hit_tf).astype(np.int64)  # term feature, -1 if unseen in training
+        lfeat = np.concatenate(hit_lf).astype(np.int64)  # label feature
         para = np.searchsorted(starts, gpos, side="right") - 1
         docs = [para, para]
-        cols = [feats[:, 0], feats[:, 1]]
+        cols = [tfeat, lfeat]
         if len(spans):
-            sent_of = _sentence_map(len(cps), starts, spans)
+            sent_of = _sentence_map(n, starts, spans)
             s0, s1 = sent_of[gpos], sent_of[gpos + glen - 1]
             inside = (s0 == s1) & (s0 >= 0)
             docs += [s0[inside], s0[inside]]
-            cols += [feats[inside, 0], feats[inside, 1]]
+            cols += [tfeat[inside], lfeat[inside]]
         doc = np.concatenate(docs)
         feat = np.concatenate(cols)
         ok = feat >= 0
