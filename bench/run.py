@@ -331,9 +331,14 @@ def count_lines(path: Path) -> int:
     return n
 
 
-def predict_cmd(infile: Path, outfile: Path, predict_help: str) -> tuple[list[str], Optional[Path]]:
-    """``policytag predict IN --format jsonl`` to a file: ``--output`` when it exists, else stdout."""
+def predict_cmd(
+    infile: Path, outfile: Path, predict_help: str, jobs: int = 1
+) -> tuple[list[str], Optional[Path]]:
+    """``policytag predict IN --format jsonl`` to a file: ``--output`` when it exists, else stdout;
+    ``--jobs N`` when ``jobs`` > 1 and predict has that option."""
     cmd = [*policytag_cmd(), "predict", str(infile), "--format", "jsonl"]
+    if jobs > 1 and has_option(predict_help, "--jobs"):
+        cmd += ["--jobs", str(jobs)]
     if has_option(predict_help, "--no-progress"):
         cmd.append("--no-progress")
     if has_option(predict_help, "--output"):
@@ -377,8 +382,8 @@ class Bench:
     def predict_file(self, n: int, label: str) -> tuple[Run, int, Path]:
         infile = self.fixture(n)
         outfile = self.tmp / f"out_{label}_{n}.jsonl"
-        cmd, stdout = predict_cmd(infile, outfile, self.predict_help)
-        log(f"{label}: policytag predict on {n:,} paragraphs")
+        cmd, stdout = predict_cmd(infile, outfile, self.predict_help, self.args.jobs)
+        log(f"{label}: {' '.join(cmd[len(policytag_cmd()):])}")
         run = run_cmd(cmd, stdout=stdout, timeout=self.args.timeout)
         written = count_lines(outfile)
         return run, written, outfile
@@ -386,7 +391,7 @@ class Bench:
     def m_throughput(self) -> None:
         n = self.args.paragraphs
         run, written, _ = self.predict_file(n, "throughput")
-        row = Row(f"throughput: predict {n:,} par. jsonl->jsonl", unit="par/s", target="throughput")
+        row = Row(f"throughput: predict {n:,} par. jsonl->jsonl, --jobs {self.args.jobs}", unit="par/s", target="throughput")
         if run.timed_out:
             row.figure = written / run.wall_s
             row.status = "FAIL"
@@ -556,6 +561,8 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--runs", type=int, help="runs per command for the cold start median (default 5; quick 3)")
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a measurement is stopped (default 900)")
     ap.add_argument("--skip", default="", help=f"comma-separated measurements to skip: {', '.join(MEASURES)}")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="worker processes for the throughput and memory runs (predict --jobs; default: one per core)")
     ap.add_argument("--json", type=Path, help="also write the table as JSON to this file")
     ap.add_argument("--keep", type=Path, help="write fixtures and outputs here and keep them (default: a temporary folder)")
     args = ap.parse_args(argv)
