@@ -14,7 +14,6 @@ if not (SHARED / "dev" / "dev.jsonl").is_file():
 import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from policytag._headings import HeadingTracker
-from policytag._normalize import normalize
 from policytag._segment import paragraph_text
 from policytag._config import load_config
 from policytag._model import build_pipeline

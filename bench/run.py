@@ -456,7 +456,7 @@ class Bench:
         run = run_cmd([*peer, "predict-segmented", str(model), str(seg), str(seg_out)], timeout=self.args.timeout)
         if run.returncode != 0:
             raise RuntimeError(failed(run, "fastText predict on segmented text"))
-        self.rows.append(Row(f"fastText, pre-segmented (reference)", figure=n / run.wall_s, unit="par/s",
+        self.rows.append(Row("fastText, pre-segmented (reference)", figure=n / run.wall_s, unit="par/s",
                              note=f"{run.wall_s:.1f} s wall; jieba excluded"))
 
     def m_cold_start(self) -> None:

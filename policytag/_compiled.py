@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -621,25 +621,3 @@ class CompiledModel:
 def _check_tfidf(tr: Any, name: str) -> None:
     if not (tr.sublinear_tf and tr.use_idf and tr.norm == "l2"):
         raise ValueError(f"compiled models need sublinear, idf-weighted, L2-normed TF-IDF ({name})")
-
-
-def iter_batches(items: Iterable[Any], size: int) -> Iterable[list[Any]]:
-    """Lists of up to ``size`` items."""
-    batch: list[Any] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def sentence_of(text: str, term: str, sentences: Optional[list[str]] = None) -> Optional[str]:
-    """The first sentence of ``text`` that contains ``term`` (None when none does)."""
-    from ._segment import split_sentences
-
-    for s in sentences if sentences is not None else split_sentences(text):
-        if term in s:
-            return s
-    return None

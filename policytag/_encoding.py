@@ -299,13 +299,25 @@ def raw_lines(fh: IO[bytes], encoding: str) -> tuple[Encoding, Iterator[bytes]]:
 
     Each raw line keeps its line end; the first one still starts with the BOM (its
     length is :attr:`Encoding.bom`), so byte offsets count from the start of the file.
+    A pipe (stdin) is sampled from what has arrived, without waiting for the full
+    sample, so a stream that is still being written is tagged as it comes.
     """
-    sample = fh.read(SAMPLE_BYTES)
+    if _seekable(fh) or not hasattr(fh, "read1"):
+        sample = fh.read(SAMPLE_BYTES)
+    else:
+        sample = fh.read1(SAMPLE_BYTES)
     enc = resolve(sample, encoding)
     stream = io.BufferedReader(_Prefixed(sample, fh), buffer_size=1 << 16)
     if enc.codec.startswith(("utf-16", "utf-32")):
         return enc, _unit_lines(stream, "\n".encode(enc.codec))
     return enc, iter(stream)
+
+
+def _seekable(fh: IO[bytes]) -> bool:
+    try:
+        return bool(fh.seekable())
+    except (OSError, ValueError):
+        return False
 
 
 def decode_all(data: bytes, encoding: str, *, max_reports: int = 1000) -> tuple[str, Encoding, list[int]]:

@@ -12,10 +12,9 @@ import io
 import json
 import os
 from collections import deque
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem, problem, raise_problem
+from ._errors import PolicytagError, Problem
 
 def expand_inputs(
     inputs: Sequence[str], on_problem: Optional[Callable[[Problem], None]] = None

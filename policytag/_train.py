@@ -99,7 +99,7 @@ def train(
     """
     from ._config import load_config
     from ._corpus import corpus_hash, file_hash, label_matrix, read_corpus, read_labelled
-    from ._evaluate import evaluate_predictions, multilabel_metrics, lexicon_predict
+    from ._evaluate import evaluate_predictions
     from ._features import userdict_hash
     from ._model import build_pipeline
     from ._tokenize import backend

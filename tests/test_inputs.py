@@ -8,7 +8,6 @@ same paragraphs, in the same order, with the same labels, index and heading.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
