@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -327,7 +327,35 @@ class CompiledModel:
             table = np.full(int(self.char_keys[single].max()) + 1 if single.any() else 1, -1, np.int64)
             table[self.char_keys[single]] = self.char_feat[single]
             d["char_table"] = table
+            d["compact"] = self._compact_char_keys()
         return d
+
+    def _compact_char_keys(self) -> Optional[dict[str, Any]]:
+        """Vocabulary n-grams re-keyed on compact character ids (see :meth:`_char_counts`)."""
+        if not len(self.char_keys):
+            return None
+        grams = []
+        for key in self.char_keys.tolist():
+            chars = []
+            while key:
+                chars.append(key & 0x1FFFFF)
+                key >>= 21
+            grams.append(chars[::-1])
+        alphabet = sorted({ch for g in grams for ch in g})
+        bits = len(alphabet).bit_length()
+        key_bits = 3 * bits + 2  # up to three characters and the n-gram length
+        if max(len(g) for g in grams) > 3 or key_bits > 50:
+            return None
+        cid = np.zeros(alphabet[-1] + 1, dtype=np.int64)
+        cid[alphabet] = np.arange(1, len(alphabet) + 1)
+        keys = np.empty(len(grams), dtype=np.int64)
+        for i, g in enumerate(grams):
+            k = 0
+            for ch in g:
+                k = (k << bits) | int(cid[ch])
+            keys[i] = k | (len(g) << (3 * bits))
+        order = np.argsort(keys, kind="stable")
+        return {"cid": cid, "bits": bits, "key_bits": key_bits, "keys": keys[order], "feats": self.char_feat[order]}
 
     def _token_ids(self, words: list[str]) -> list[int]:
         """Token ids of raw segmenter output: -1 unknown word, -2 punctuation (dropped)."""
@@ -380,6 +408,7 @@ class CompiledModel:
         n_docs = n + len(owners)
         doc_parts: list[np.ndarray] = []
         feat_parts: list[np.ndarray] = []
+        count_parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
         def add(docs: np.ndarray, feats: np.ndarray) -> None:
             doc_parts.append(docs)
@@ -447,23 +476,12 @@ class CompiledModel:
             sent_of = _sentence_map(len(cps), starts, fill) if len(fill) else None
             lengths = np.fromiter((len(u) + 1 for u in units), dtype=np.int64, count=len(units))
             doc_of = np.repeat(np.asarray(unit_doc, dtype=np.int64), lengths)[: len(cps)]
-            lo, hi = self.ngram["chars"]
-            for k in range(lo, hi + 1):
-                if k == 1:  # single characters: a direct table indexed by code point
-                    table = d["char_table"]
-                    pos = np.flatnonzero((cps > 0) & (cps < len(table)))
-                    f = table[cps[pos]]
-                    found = f >= 0
-                    f, pos = f[found], pos[found]
-                else:
-                    keys, pos = _pack(cps, k)
-                    f, found = _lookup(keys, self.char_keys, self.char_feat)
-                    pos = pos[found]
-                add(doc_of[pos], f)
-                if sent_of is not None:
-                    s0, s1 = sent_of[pos], sent_of[pos + k - 1]
-                    same = (s0 == s1) & (s0 >= 0)
-                    add(s0[same], f[same])
+            compact = d["compact"]
+            if compact is not None and int(n_docs).bit_length() + compact["key_bits"] <= 63:
+                char_doc, char_feat, char_counts = self._char_counts(cps, doc_of, sent_of, n_docs)
+                count_parts.append((char_doc, char_feat, char_counts))
+            else:
+                self._char_entries_by_lookup(cps, doc_of, sent_of, add)
 
         # cue terms (binary, not TF-IDF): "cue=label" per label hit, "cue=label:term" per term
         if self.cue_terms and self.cue_names:
@@ -476,6 +494,14 @@ class CompiledModel:
             doc = feat = np.zeros(0, np.int64)
         key, counts = np.unique(doc * n_feat + feat, return_counts=True)
         doc, feat = key // n_feat, key % n_feat
+        if count_parts:  # already counted: character n-grams, one entry per (doc, feature)
+            doc = np.concatenate([doc, *[c[0] for c in count_parts]])
+            feat = np.concatenate([feat, *[c[1] for c in count_parts]])
+            counts = np.concatenate([counts, *[c[2] for c in count_parts]])
+            # entries go in doc order (the sparse product needs it); small doc ids sort by radix
+            small = np.uint16 if n_docs < (1 << 16) else np.int64
+            order = np.argsort(doc.astype(small), kind="stable")
+            doc, feat, counts = doc[order], feat[order], counts[order]
         blk = self.block[feat].astype(np.int64)
         tfidf = blk != _CUES
         val = np.where(tfidf, (1.0 + np.log(counts)) * self.idf[feat], 1.0)
@@ -484,6 +510,72 @@ class CompiledModel:
         scale = np.where(norm2 > 0, 1.0 / np.sqrt(np.where(norm2 > 0, norm2, 1.0)), 1.0)
         val = val * scale[doc * 3 + blk] * self.block_weight[blk]
         return doc, feat, val, n_docs, np.asarray(owners, dtype=np.int64)
+
+    def _char_entries_by_lookup(self, cps: np.ndarray, doc_of: np.ndarray, sent_of: Any, add: Any) -> None:
+        """Character n-gram entries, one per occurrence, each looked up on its own (fallback)."""
+        d = self._derived
+        lo, hi = self.ngram["chars"]
+        for k in range(lo, hi + 1):
+            if k == 1:  # single characters: a direct table indexed by code point
+                table = d["char_table"]
+                pos = np.flatnonzero((cps > 0) & (cps < len(table)))
+                f = table[cps[pos]]
+                found = f >= 0
+                f, pos = f[found], pos[found]
+            else:
+                keys, pos = _pack(cps, k)
+                f, found = _lookup(keys, self.char_keys, self.char_feat)
+                pos = pos[found]
+            add(doc_of[pos], f)
+            if sent_of is not None:
+                s0, s1 = sent_of[pos], sent_of[pos + k - 1]
+                same = (s0 == s1) & (s0 >= 0)
+                add(s0[same], f[same])
+
+    def _char_counts(
+        self, cps: np.ndarray, doc_of: np.ndarray, sent_of: Any, n_docs: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Character n-gram counts per (doc, feature), by one sort instead of per-gram lookups.
+
+        Characters of the vocabulary get compact ids (0: not in any vocabulary n-gram,
+        or a separator), so an n-gram and its doc fit one 63-bit integer. Sorting those
+        counts every (n-gram, doc) pair at once; only the distinct n-grams, already in
+        order, are then looked up in the vocabulary.
+        """
+        c = self._derived["compact"]
+        table, bits, keys, feats = c["cid"], c["bits"], c["keys"], c["feats"]
+        doc_bits = max(int(n_docs).bit_length(), 1)
+        cid = np.where(cps < len(table), table[np.minimum(cps, len(table) - 1)], 0)
+        lo, hi = self.ngram["chars"]
+        parts = []
+        for k in range(lo, hi + 1):
+            m = len(cid) - k + 1
+            if m <= 0:
+                continue
+            key = cid[:m].copy()
+            ok = key != 0
+            for j in range(1, k):
+                nxt = cid[j : j + m]
+                key = (key << bits) | nxt
+                ok &= nxt != 0
+            pos = np.flatnonzero(ok)
+            gram = (key[pos] | (k << (3 * bits))) << doc_bits
+            parts.append(gram | doc_of[pos])
+            if sent_of is not None:
+                s0, s1 = sent_of[pos], sent_of[pos + k - 1]
+                inside = (s0 == s1) & (s0 >= 0)
+                parts.append(gram[inside] | s0[inside])
+        if not parts:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
+        pairs = np.sort(np.concatenate(parts))
+        first = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
+        counts = np.diff(np.r_[first, len(pairs)])
+        unique = pairs[first]
+        grams = unique >> doc_bits
+        idx = np.searchsorted(keys, grams)
+        idx[idx == len(keys)] = 0
+        found = keys[idx] == grams
+        return unique[found] & ((1 << doc_bits) - 1), feats[idx[found]], counts[found]
 
     def _cue_entries(self, paras: Sequence[str], spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(doc, feature) pairs of cue hits (``term in text``) in paragraphs and their sentences.
