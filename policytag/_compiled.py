@@ -565,9 +565,9 @@ class CompiledModel:
                 s0, s1 = sent_of[pos], sent_of[pos + k - 1]
                 inside = (s0 == s1) & (s0 >= 0)
                 parts.append(gram[inside] | s0[inside])
-        if not parts:
+        pairs = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.int64)
+        if not len(pairs):
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64)
-        pairs = np.sort(np.concatenate(parts))
         first = np.flatnonzero(np.r_[True, pairs[1:] != pairs[:-1]])
         counts = np.diff(np.r_[first, len(pairs)])
         unique = pairs[first]

@@ -17,7 +17,7 @@ line, and reading goes on; without a callback the problem is raised.
 from __future__ import annotations
 
 import csv
-import dataclasses
+import re
 import glob
 import io
 import json
@@ -41,6 +41,7 @@ SUFFIXES = {
 }
 _KIND = {"html": "HTML", "docx": "Word", "pdf": "PDF"}
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 #: A longer "paragraph" is a file without line breaks, not a paragraph: it is skipped (E054).
 MAX_PARAGRAPH_CHARS = 100_000
 
@@ -70,7 +71,8 @@ class Record:
     def with_location(self) -> "Record":
         """This record with :meth:`location` among its carried fields (the input's own
         fields of the same name win, so JSONL and CSV columns come back unchanged)."""
-        return dataclasses.replace(self, extra={**self.location(), **self.extra})
+        loc = {"file": self.source, "index": self.index, "heading": self.heading}
+        return Record(self.id, self.text, {**loc, **self.extra}, self.source, self.line, self.index, self.heading)
 
 
 def _sniff(path: str) -> Optional[str]:
@@ -305,7 +307,9 @@ def read_jsonl(
         except (ValueError, RecursionError) as exc:  # RecursionError: nesting too deep
             handler(problem("E004", path=name, line=number, detail=str(exc)))
             continue
-        obj, replaced = scrub(obj)
+        replaced = 0
+        if _SURROGATE_ESCAPE.search(line):  # only a \udXXX escape can put a lone surrogate in
+            obj, replaced = scrub(obj)
         if replaced:
             handler(warning("W020", path=name, line=number, count=replaced))
         try:
