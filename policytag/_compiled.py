@@ -23,6 +23,7 @@ TF-IDF there, float64 here); ``tests/test_compiled.py`` checks it.
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
@@ -30,6 +31,7 @@ import numpy as np
 
 _SEP = "\x00"  # never in normalised text (normalize drops control characters)
 _WORDS, _CHARS, _CUES = 0, 1, 2
+_PREPARE_LOCK = threading.Lock()
 _HASH_BASE = np.uint64(0x100000001B3)  # FNV prime: window hashes of cue terms (exactness is re-checked)
 _SPARSE_FROM = 20_000  # feature entries in a batch from which scipy.sparse does the product
 
@@ -288,8 +290,14 @@ class CompiledModel:
 
     # ------------------------------------------------------------- predicting
     def _prepare(self) -> dict[str, Any]:
-        d = self._derived
-        if not d:
+        """Lookup tables derived from the arrays, built once (thread-safe: built aside,
+        then published whole, so a reader never sees a half-built set)."""
+        if self._derived.get("ready"):
+            return self._derived
+        with _PREPARE_LOCK:
+            if self._derived.get("ready"):
+                return self._derived
+            d: dict[str, Any] = {}
             d["tok_id"] = {t: i for i, t in enumerate(self.tokens)}
             d["n_tok"] = max(len(self.tokens), 1)
             cue_id = {name: self.cue_offset + i for i, name in enumerate(self.cue_names)}
@@ -328,7 +336,9 @@ class CompiledModel:
             table[self.char_keys[single]] = self.char_feat[single]
             d["char_table"] = table
             d["compact"] = self._compact_char_keys()
-        return d
+            d["ready"] = True
+            self._derived = d
+            return d
 
     def _compact_char_keys(self) -> Optional[dict[str, Any]]:
         """Vocabulary n-grams re-keyed on compact character ids (see :meth:`_char_counts`)."""

@@ -76,3 +76,18 @@ def test_predicting_with_the_shipped_model_does_not_import_scikit_learn():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_first_use_from_many_threads_at_once_is_safe():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from policytag import Tagger
+
+    texts = [t for t in EDGE if t] * 20
+    expected = Tagger.load().predict_proba(texts)
+    for _ in range(3):
+        fresh = Tagger.load()  # lookup tables not built yet
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda _: fresh.predict_proba(texts), range(8)))
+        for got in results:
+            np.testing.assert_allclose(got, expected, atol=1e-12)
