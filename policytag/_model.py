@@ -42,6 +42,8 @@ def best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> tuple[float, flo
     best = int(np.argmax(f1))
     lower = s[best + 1] if best + 1 < len(s) else 0.0
     threshold = float((s[best] + lower) / 2)
+    if best + 1 < len(s) and threshold <= lower:  # the two scores are adjacent floats
+        threshold = float(s[best])
     return min(max(threshold, 0.0), 1.0), float(f1[best])
 
 
