@@ -207,7 +207,8 @@ class SentencePoolingPipeline(Pipeline):
     The guide tags a paragraph when it says something specific about a topic, and in
     long paragraphs that may be one sentence among many, diluted in the paragraph's
     TF-IDF vector. With ``pool_sentences=True`` a paragraph's score for a label is the
-    maximum of its own score and the scores of its sentences (split after 。！？；);
+    maximum of its own score and the scores of its sentences (split after 。！？；, in the
+    normalised text);
     ``predict`` applies the final step's thresholds to those pooled scores.
     """
 
@@ -222,12 +223,15 @@ class SentencePoolingPipeline(Pipeline):
         P = np.asarray(super().predict_proba(texts, **params), dtype=float)
         if not self.pool_sentences or not texts:
             return P
+        from ._normalize import normalize
         from ._segment import split_sentences
 
         owners: list[int] = []
         sentences: list[str] = []
         for i, text in enumerate(texts):
-            parts = split_sentences(text) if isinstance(text, str) else []
+            # split the normalised text, as the compiled model does (NFKC can turn
+            # full-width marks into the closing quotes and brackets that keep a sentence)
+            parts = split_sentences(normalize(text)) if isinstance(text, str) else []
             if len(parts) > 1:
                 owners.extend([i] * len(parts))
                 sentences.extend(parts)

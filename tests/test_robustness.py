@@ -6,7 +6,7 @@ import json
 import warnings
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import read_jsonl, run_cli
@@ -149,6 +149,7 @@ def test_cli_reports_every_bad_line_and_still_tags_the_rest_with_exit_0(tmp_path
 @pytest.mark.slow
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=hostile_bytes, fmt=st.sampled_from(["txt", "jsonl", "csv"]))
+@example(data=b"\x0b", fmt="csv")  # a control character in the message must not break the line
 def test_cli_never_crashes_on_any_bytes(tmp_path, data, fmt):
     path = tmp_path / f"in.{fmt}"
     path.write_bytes(data)
