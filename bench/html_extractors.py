@@ -156,8 +156,7 @@ def extractors() -> dict[str, object]:
 
 
 def main() -> None:
-    from policytag._normalize import normalize
-    from policytag._segment import paragraph_text
+    from _extraction_score import score
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=80)
@@ -168,24 +167,11 @@ def main() -> None:
     print(f"{len(pages)} pages, {sum(len(b) for _, b in pages)} body paragraphs")
     print(f"{'extractor':<44}{'recall':>8}{'precision':>11}{'exact':>8}{'ms/page':>9}")
     for name, extract in extractors().items():
-        found = total = kept = good = exact = 0
-        misses: dict[str, int] = defaultdict(int)
         t0 = time.perf_counter()
         outs = [_with_title(page, extract(page)) for page, _ in pages]
         ms = (time.perf_counter() - t0) * 1000 / len(pages)
-        for (_, body), lines in zip(pages, outs):
-            want = [normalize(p) for p in body]
-            got = [n for n in (paragraph_text(line) for line in lines) if n is not None]
-            wanted = set(want)
-            found += sum(1 for w in want if w in set(got))
-            total += len(want)
-            kept += len(got)
-            good += sum(1 for g in got if g in wanted)
-            exact += got == want
-            for g in got:
-                if g not in wanted:
-                    misses[g[:24]] += 1
-        print(f"{name:<44}{found / total:>8.3f}{good / max(kept, 1):>11.3f}{exact / len(pages):>8.3f}{ms:>9.1f}")
+        recall, precision, exact, misses = score(((body, lines) for (_, body), lines in zip(pages, outs)), 24)
+        print(f"{name:<44}{recall:>8.3f}{precision:>11.3f}{exact:>8.3f}{ms:>9.1f}")
         if misses:
             top = sorted(misses.items(), key=lambda kv: -kv[1])[:5]
             print(f"{'':<4}kept that is not body: " + "; ".join(f"{k!r} ×{v}" for k, v in top))

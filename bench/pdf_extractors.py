@@ -62,10 +62,8 @@ def _pypdf(data: bytes) -> list[str]:
 
 
 def main() -> None:
+    from _extraction_score import score
     from docmaker import make_pdf
-
-    from policytag._normalize import normalize
-    from policytag._segment import paragraph_text
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=40)
@@ -94,24 +92,11 @@ def main() -> None:
     except ImportError:
         pass
     for name, extract in extractors.items():
-        found = total = kept = good = exact = 0
-        misses: dict[str, int] = defaultdict(int)
         t0 = time.perf_counter()
         outs = [extract(data) for data, _ in pdfs]
         ms = (time.perf_counter() - t0) * 1000 / n_pages
-        for (_, paras), out in zip(pdfs, outs):
-            want = [normalize(p) for p in paras]
-            got = [n for n in (paragraph_text(p) for p in out) if n is not None]
-            wanted = set(want)
-            found += sum(1 for w in want if w in set(got))
-            total += len(want)
-            kept += len(got)
-            good += sum(1 for g in got if g in wanted)
-            exact += got == want
-            for g in got:
-                if g not in wanted:
-                    misses[g[:30]] += 1
-        print(f"{name:<34}{found / total:>8.3f}{good / max(kept, 1):>11.3f}{exact / len(pdfs):>8.3f}{ms:>9.1f}")
+        recall, precision, exact, misses = score(((paras, out) for (_, paras), out in zip(pdfs, outs)), 30)
+        print(f"{name:<34}{recall:>8.3f}{precision:>11.3f}{exact:>8.3f}{ms:>9.1f}")
         if misses:
             top = sorted(misses.items(), key=lambda kv: -kv[1])[:4]
             print(f"{'':<4}not body: " + "; ".join(f"{k!r} ×{v}" for k, v in top))
