@@ -52,10 +52,20 @@ def _pack(cps: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _key_of(gram: str) -> int:
+    """A character n-gram packed into one integer, 21 bits per code point."""
     key = 0
     for ch in gram:
         key = (key << 21) | ord(ch)
     return key
+
+
+def _code_points_of(key: int) -> list[int]:
+    """The code points packed by :func:`_key_of`, in order."""
+    out = []
+    while key:
+        out.append(key & 0x1FFFFF)
+        key >>= 21
+    return out[::-1]
 
 
 def _codepoints(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -344,13 +354,7 @@ class CompiledModel:
         """Vocabulary n-grams re-keyed on compact character ids (see :meth:`_char_counts`)."""
         if not len(self.char_keys):
             return None
-        grams = []
-        for key in self.char_keys.tolist():
-            chars = []
-            while key:
-                chars.append(key & 0x1FFFFF)
-                key >>= 21
-            grams.append(chars[::-1])
+        grams = [_code_points_of(key) for key in self.char_keys.tolist()]
         alphabet = sorted({ch for g in grams for ch in g})
         bits = len(alphabet).bit_length()
         key_bits = 3 * bits + 2  # up to three characters and the n-gram length
@@ -466,24 +470,31 @@ class CompiledModel:
         # characters: n-grams of the lower-cased paragraph; those inside one sentence
         # count for it too. A paragraph whose lower-casing changes its length (rare
         # letters such as 'İ') has its sentences scanned on their own instead.
+        # The paragraphs as code points, and the sentence doc of each position: shared by
+        # the cue-term scan and, unless lower-casing changed a length, the n-gram scan.
         span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+        use_cues = bool(self.cue_terms and self.cue_names)
+        if len(self.char_keys) or use_cues:
+            cps_orig, starts = _codepoints(paras)
+            sent_orig = _sentence_map(len(cps_orig), starts, span_arr) if len(span_arr) else None
         if len(self.char_keys):
             units = [text.lower() for text in paras]
             unit_doc = list(range(n))
-            fill = span_arr
-            odd = [i for i, (u, t) in enumerate(zip(units, paras)) if len(u) != len(t)]
-            if odd and len(span_arr):
-                odd_set = set(odd)
+            sent_of = sent_orig
+            odd = {i for i, (u, t) in enumerate(zip(units, paras)) if len(u) != len(t)}
+            if odd:
                 rows = []
                 for row in spans:
-                    if row[0] in odd_set:
+                    if row[0] in odd:
                         units.append(paras[row[0]][row[1] : row[2]].lower())
                         unit_doc.append(row[3])
                     else:
                         rows.append(row)
                 fill = np.asarray(rows, dtype=np.int64).reshape(-1, 4)
-            cps, starts = _codepoints(units)
-            sent_of = _sentence_map(len(cps), starts, fill) if len(fill) else None
+                cps, unit_starts = _codepoints(units)
+                sent_of = _sentence_map(len(cps), unit_starts, fill) if len(fill) else None
+            else:  # same lengths: the positions (and the sentence map) are the paragraphs'
+                cps = _codepoints(units)[0]
             lengths = np.fromiter((len(u) + 1 for u in units), dtype=np.int64, count=len(units))
             doc_of = np.repeat(np.asarray(unit_doc, dtype=np.int64), lengths)[: len(cps)]
             compact = d["compact"]
@@ -494,8 +505,8 @@ class CompiledModel:
                 self._char_entries_by_lookup(cps, doc_of, sent_of, add)
 
         # cue terms (binary, not TF-IDF): "cue=label" per label hit, "cue=label:term" per term
-        if self.cue_terms and self.cue_names:
-            add(*self._cue_entries(paras, span_arr))
+        if use_cues:
+            add(*self._cue_entries(paras, cps_orig, starts, sent_orig))
 
         if doc_parts:
             doc = np.concatenate(doc_parts).astype(np.int64)
@@ -587,15 +598,19 @@ class CompiledModel:
         found = keys[idx] == grams
         return unique[found] & ((1 << doc_bits) - 1), feats[idx[found]], counts[found]
 
-    def _cue_entries(self, paras: Sequence[str], spans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _cue_entries(
+        self, paras: Sequence[str], cps: np.ndarray, starts: np.ndarray, sent_of: Optional[np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(doc, feature) pairs of cue hits (``term in text``) in paragraphs and their sentences.
+
+        ``cps``/``starts`` are the paragraphs as code points (:func:`_codepoints`);
+        ``sent_of`` the sentence doc of each position (:func:`_sentence_map`), or None.
 
         Vectorised: positions whose first two characters start some cue term are found
         with one lookup; at those, the windows of each term length are hashed and
         looked up, and every hash hit is confirmed character by character.
         """
         d = self._prepare()
-        cps, starts = _codepoints(paras)
         n = len(cps)
         hit_pos: list[np.ndarray] = []
         hit_len: list[np.ndarray] = []
@@ -645,8 +660,7 @@ class CompiledModel:
         para = np.searchsorted(starts, gpos, side="right") - 1
         docs = [para, para]
         cols = [tfeat, lfeat]
-        if len(spans):
-            sent_of = _sentence_map(n, starts, spans)
+        if sent_of is not None:
             s0, s1 = sent_of[gpos], sent_of[gpos + glen - 1]
             inside = (s0 == s1) & (s0 >= 0)
             docs += [s0[inside], s0[inside]]
@@ -700,11 +714,7 @@ class CompiledModel:
             for key, f in zip(self.word_bigram_keys.tolist(), self.word_bigram_feat.tolist()):
                 names[f] = self.tokens[key // n_tok] + " " + self.tokens[key % n_tok]
             for key, f in zip(self.char_keys.tolist(), self.char_feat.tolist()):
-                chars = []
-                while key:
-                    chars.append(chr(key & 0x1FFFFF))
-                    key >>= 21
-                names[f] = "".join(reversed(chars))
+                names[f] = "".join(map(chr, _code_points_of(key)))
             for i, name in enumerate(self.cue_names):
                 names[self.cue_offset + i] = name
             d["names"] = names
@@ -714,10 +724,13 @@ class CompiledModel:
         """``"word"``, ``"char"`` or ``"cue"``."""
         return ("word", "char", "cue")[int(self.block[j])]
 
-    def contributions(self, doc: str) -> tuple[np.ndarray, np.ndarray]:
-        """Feature ids present in one normalised doc and their ``(n, n_labels)`` contributions."""
-        _, feat, val, _, _ = self._entries([doc], False)
-        return feat, val[:, None] * self.coef[feat]
+    def contributions(self, docs: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each normalised doc (scored on its own, no pooling): the feature ids present
+        and their ``(n, n_labels)`` contributions; with the intercept they sum to the
+        doc's linear score."""
+        doc, feat, val, _, _ = self._entries(docs, False)
+        contrib = val[:, None] * self.coef[feat]
+        return [(feat[doc == i], contrib[doc == i]) for i in range(len(docs))]
 
 
 def _check_tfidf(tr: Any, name: str) -> None:

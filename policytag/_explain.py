@@ -63,8 +63,8 @@ def explain(tagger: Any, text: str, top: int = 8, threshold: Optional[float] = N
                 "scored_text": "", "intercept": float(model.intercept[j]), "logit": None, "up": [], "down": [],
             }
         return {"text": text, "normalized": norm, "labels": labels, "explanations": explanations}
-    scores, _ = model.decision(candidates, pool=False)
-    contributions = [model.contributions(c) for c in candidates]
+    contributions = model.contributions(candidates)  # one pass; the scores are their sums
+    scores = np.array([c.sum(axis=0) for _, c in contributions]).reshape(len(candidates), -1) + model.intercept
     for j, lab in enumerate(model.labels):
         best = int(np.argmax(scores[:, j]))
         feats, contrib = contributions[best]
