@@ -38,7 +38,6 @@ FORMAT = "policytag-model"
 FORMAT_VERSION = 2
 ARRAYS_FILE = "model.npz"
 PICKLE_FILE = "model.joblib"  # format 1
-MODEL_FILE = ARRAYS_FILE
 CARD_FILE = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
 MANIFEST_FILE = "manifest.json"
@@ -216,17 +215,12 @@ def _check_userdict(card: dict[str, Any]) -> None:
 def save_model(model_dir: Path | str, model: Any, card: dict[str, Any], card_markdown: str) -> Path:
     """Write a format-2 model folder atomically.
 
-    ``model`` is a :class:`~policytag._compiled.CompiledModel` (or a fitted pipeline,
-    compiled here). Everything is written into a temporary folder beside the target
+    ``model`` is a :class:`~policytag._compiled.CompiledModel`. Everything is written into a temporary folder beside the target
     first; only when all files are complete are they moved into place (``os.replace``
     each, the manifest last), so an interrupted run leaves the previous model intact.
     """
     import numpy as np
 
-    from ._compiled import CompiledModel
-
-    if not isinstance(model, CompiledModel):
-        model = CompiledModel.from_pipeline(model, card["labels"])
     card = {**card, "format": FORMAT, "format_version": FORMAT_VERSION, "compiled": model.spec()}
     d = Path(model_dir)
     d.mkdir(parents=True, exist_ok=True)

@@ -204,6 +204,8 @@ class Tagger:
         _check_threshold(threshold)
         strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
         default = self._thresholds(threshold)
+        if evidence:
+            from ._explain import evidence as compact
         for batch, P in self._scored_batches(records, batch_size, jobs):
             for rec, row_p in zip(batch, P):
                 th = strict if strict is not None else default
@@ -217,8 +219,6 @@ class Tagger:
                 if strict is not None:
                     row["uncertain"] = not labels and bool((row_p >= default).any())
                 if evidence:
-                    from ._explain import evidence as compact
-
                     row["evidence"] = compact(self.explain(rec.text, top=3, threshold=threshold)) if labels else {}
                     if strict is not None:  # evidence for the labels actually given
                         row["evidence"] = {k: v for k, v in row["evidence"].items() if k in labels}

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import warnings
 from contextlib import contextmanager
@@ -56,17 +57,12 @@ def _root(
     """Tag paragraphs of Chinese environmental-policy documents with six labels."""
 
 
-_CONTROL = None
+# control and line-break characters, quoted when they come from the data
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def _err(line: str) -> None:
-    """One line on stderr: control and line-break characters quoted from the data
-    (a CSV header holding a vertical tab must not split a message in two)."""
-    global _CONTROL
-    if _CONTROL is None:
-        import re
-
-        _CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+    """One line on stderr (a CSV header holding a vertical tab must not split a message in two)."""
     typer.echo(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256
                             else f"\\u{ord(m.group()):04x}", line), err=True)
 
