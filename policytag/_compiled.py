@@ -34,6 +34,38 @@ _WORDS, _CHARS, _CUES = 0, 1, 2
 _PREPARE_LOCK = threading.Lock()
 _HASH_BASE = np.uint64(0x100000001B3)  # FNV prime: window hashes of cue terms (exactness is re-checked)
 _SPARSE_FROM = 20_000  # feature entries in a batch from which scipy.sparse does the product
+# paragraphs a model scores in one process before it moves to the compiled kernel: about
+# what the NumPy path does in the time numba takes to import and load its cached code
+_KERNEL_FROM = 4096
+_KERNEL_MODES = ("auto", "numba", "numpy")
+_KERNEL: dict[str, Any] = {}
+
+
+def _kernel_mode() -> str:
+    """``POLICYTAG_KERNEL``: ``auto`` (default), ``numba`` or ``numpy``."""
+    import os
+
+    mode = os.environ.get("POLICYTAG_KERNEL", "auto").strip().lower() or "auto"
+    return mode if mode in _KERNEL_MODES else "auto"
+
+
+def _load_kernel(required: bool = False) -> Any:
+    """:mod:`policytag._kernel`, or None when numba is missing or cannot compile here
+    (the reason is kept in ``_KERNEL["error"]``); ``required`` raises instead."""
+    if "module" not in _KERNEL:
+        with _PREPARE_LOCK:
+            if "module" not in _KERNEL:
+                try:
+                    from . import _kernel
+
+                    _KERNEL["module"] = _kernel
+                except Exception as exc:  # ImportError, or numba failing on this platform
+                    _KERNEL["module"] = None
+                    _KERNEL["error"] = f"{type(exc).__name__}: {exc}"
+    if _KERNEL["module"] is None and required:
+        raise ImportError(f"POLICYTAG_KERNEL=numba but the kernel cannot load ({_KERNEL.get('error')}); "
+                          "pip install numba")
+    return _KERNEL["module"]
 
 
 def _pack(cps: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -672,7 +704,15 @@ class CompiledModel:
 
     def decision(self, normalized: Sequence[str], pool: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Linear scores of normalised paragraphs (rows ``0..n-1``) and, with ``pool``, of
-        their sentences (later rows); and the owner paragraph of each sentence row."""
+        their sentences (later rows); and the owner paragraph of each sentence row.
+
+        Big workloads run on the compiled kernel (:mod:`policytag._kernel`), small ones
+        in NumPy; both compute the same scores (see :func:`_use_kernel`)."""
+        kernel = self._kernel_for(len(normalized))
+        if kernel is not None:
+            done = self._kernel_decision(normalized, pool, kernel)
+            if done is not None:
+                return done
         doc, feat, val, n_docs, owners = self._entries(normalized, pool)
         out = np.zeros((n_docs, len(self.labels)))
         if len(doc) >= _SPARSE_FROM:
@@ -687,6 +727,156 @@ class CompiledModel:
             firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
             out[doc[firsts]] = np.add.reduceat(val[:, None] * self.coef[feat], firsts, axis=0)
         return out + self.intercept, owners
+
+    # ------------------------------------------------------ the compiled kernel
+    def _kernel_for(self, n: int) -> Any:
+        """The kernel module when this call should use it, else None. Under
+        ``POLICYTAG_KERNEL=auto`` (the default) it is used once this model has scored
+        ``_KERNEL_FROM`` paragraphs in this process (or is handed that many at once), so
+        a short job never pays numba's import; ``numba`` forces it, ``numpy`` refuses it."""
+        d = self._derived
+        seen = d.get("scored", 0) + n
+        d["scored"] = seen
+        mode = _kernel_mode()
+        if mode == "numpy" or (mode == "auto" and seen < _KERNEL_FROM):
+            return None
+        kernel = _load_kernel(required=mode == "numba")
+        if kernel is None or self._kernel_tables(kernel) is None:
+            return None
+        return kernel
+
+    def _kernel_tables(self, kernel: Any) -> Optional[dict[str, Any]]:
+        """The model as the kernel's hash tables (built once; None when the kernel cannot
+        run this model: n-grams longer than 3 characters or a too-large alphabet)."""
+        d = self._prepare()
+        if "kernel" in d:
+            return d["kernel"]
+        with _PREPARE_LOCK:
+            if "kernel" in d:
+                return d["kernel"]
+            compact = d["compact"]
+            lo, hi = self.ngram["chars"]
+            if compact is None or hi > 3 or lo < 1:
+                d["kernel"] = None
+                return None
+            bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
+            one = (keys >> (3 * bits)) == 1
+            uni = np.full(len(compact["cid"]) + 1, -1, np.int64)
+            # features renumbered from the most common (lowest idf) down, so the ones
+            # nearly every paragraph touches share cache lines in every per-feature array
+            order = np.argsort(self.idf, kind="stable")
+            new_id = np.empty(len(order), np.int64)
+            new_id[order] = np.arange(len(order))
+
+            def renum(f: np.ndarray) -> np.ndarray:
+                f = np.asarray(f, dtype=np.int64)
+                return np.where(f >= 0, new_id[np.maximum(f, 0)], -1)
+
+            uni[keys[one] & ((1 << bits) - 1)] = renum(feats[one])
+            chars = kernel.hash_table(keys[~one], renum(feats[~one]))
+            pairs = kernel.hash_table(self.word_bigram_keys, renum(self.word_bigram_feat))
+            cue_id = d["cue_id"]
+            items = []  # (first code point, term, term feature, label feature)
+            if self.cue_terms and self.cue_names:
+                for label, terms in self.cue_terms.items():
+                    for term in dict.fromkeys(terms):
+                        if term:
+                            items.append((ord(term[0]), term, cue_id.get(f"cue={label}:{term}", -1),
+                                          cue_id.get(f"cue={label}", -1)))
+            items.sort(key=lambda it: it[0])
+            width = max((len(it[1]) for it in items), default=1)
+            qcps = np.zeros((len(items), width), np.int64)
+            for r, it in enumerate(items):
+                qcps[r, : len(it[1])] = [ord(ch) for ch in it[1]]
+            firsts = np.array([it[0] for it in items], dtype=np.int64)
+            group_keys, gstart = np.unique(firsts, return_index=True)
+            gend = np.r_[gstart[1:], len(items)].astype(np.int64)
+            cues = kernel.hash_table(group_keys, np.arange(len(group_keys)))
+            if chars is None or pairs is None or cues is None:
+                d["kernel"] = None
+                return None
+            # idf and coefficients side by side, one row per feature; float32 when that
+            # is exact (a loaded model: the file stores them so), else float64
+            rows = np.hstack([self.idf[:, None], self.coef, self.block[:, None]])[order]
+            if np.array_equal(rows.astype(np.float32).astype(np.float64), rows):
+                rows = rows.astype(np.float32)
+            wlo, whi = self.ngram["words"]
+            has_words = len(self.tokens) > 0
+            tables = {
+                "chars": (compact["cid"], bits, lo, hi, uni, *chars),
+                "words": (*kernel.token_table(self.tokens), renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
+                          wlo <= 2 <= whi and has_words, *pairs),
+                "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
+                         np.array([len(it[1]) for it in items], dtype=np.int64),
+                         renum([it[2] for it in items]), renum([it[3] for it in items])),
+                "model": (np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)), self.block_weight, self.intercept),
+            }
+            d["kernel"] = tables
+            return tables
+
+    def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """:meth:`decision` on the kernel; None for a batch it does not take (a paragraph
+        whose lower-casing changes its length, which the NumPy path handles)."""
+        from ._segment import split_sentences
+        from ._tokenize import cut
+
+        tables = self._kernel_tables(kernel)
+        lows = [t.lower() for t in paras]
+        if any(len(u) != len(t) for u, t in zip(lows, paras)):
+            return None
+        n = len(paras)
+        low, starts = _codepoints(lows)
+        orig = _codepoints(paras)[0]
+        plen = np.fromiter(map(len, paras), dtype=np.int64, count=n)
+        # sentences: docs n.. in paragraph order, with their spans inside the paragraph
+        scount = np.zeros(n, np.int64)
+        spans: list[tuple[int, int, int, int]] = []
+        next_doc = n
+        if pool:
+            for i, text in enumerate(paras):
+                parts = split_sentences(text)
+                if len(parts) > 1:
+                    scount[i] = len(parts)
+                    cursor = 0
+                    for part in parts:
+                        at = text.find(part, cursor)
+                        cursor = at + len(part)
+                        spans.append((i, at, cursor, next_doc))
+                        next_doc += 1
+        n_docs = next_doc
+        sfirst = n + np.cumsum(scount) - scount
+        span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
+        # words: each paragraph segmented once (the same tokens as its sentences one by
+        # one); a token's sentence is the one its first character lies in
+        words: list[str] = []
+        counts = np.zeros(n, np.int64)
+        patched: list[tuple[int, list[str]]] = []
+        if len(self.tokens):
+            for i, text in enumerate(paras):
+                w = cut(text)
+                words.extend(w)
+                counts[i] = len(w)
+                if "".join(w) != text:
+                    patched.append((i, w))
+        para_of = np.repeat(np.arange(n), counts)
+        tlen = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+        before = np.cumsum(tlen) - tlen
+        tfirst = np.cumsum(counts) - counts
+        base = before[np.minimum(tfirst, len(words) - 1)] if len(words) else np.zeros(n, np.int64)
+        tstart = starts[para_of] + before - base[para_of]
+        for i, w in patched:  # a segmenter that drops characters (ASCII runs split): find each token
+            cursor, at_list = 0, []
+            text = paras[i]
+            for tok in w:
+                at = text.find(tok, cursor)
+                at_list.append(at if at >= 0 else cursor)
+                cursor = at_list[-1] + len(tok)
+            tstart[tfirst[i] : tfirst[i] + counts[i]] = starts[i] + np.asarray(at_list, dtype=np.int64)
+        scores = kernel.score(
+            low, orig, starts, plen, sfirst, scount, span_arr[:, 1].copy(), span_arr[:, 2].copy(),
+            tstart, tlen, tfirst, counts, *tables["chars"], *tables["words"], *tables["cues"], *tables["model"], n_docs,
+        )
+        return scores, np.repeat(np.arange(n), scount)
 
     def predict_proba(self, normalized: Sequence[str]) -> np.ndarray:
         """Label probabilities of normalised paragraphs, max-pooled over their sentences."""

@@ -145,6 +145,13 @@ class Tagger:
             for batch in _batches(records, batch_size):
                 yield batch, self.predict_proba([r.text for r in batch])
             return
+        for batch, P in self._pooled(records, batch_size, jobs, _worker_proba):
+            yield batch, P
+
+    def _pooled(self, records: Iterable[Any], batch_size: int, jobs: int, work: Any, *args: Any) -> Iterator[tuple[list[Any], Any]]:
+        """(batch, ``work(items, *args)``) pairs in input order, computed in ``jobs``
+        worker processes, where ``items`` are the batch's (id, text, extra) tuples; only
+        a few batches are in flight, so memory stays flat on any input size."""
         import multiprocessing
         from collections import deque
         from concurrent.futures import ProcessPoolExecutor
@@ -153,7 +160,8 @@ class Tagger:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
             pending: deque = deque()
             for batch in _batches(records, batch_size):
-                pending.append((batch, pool.submit(_worker_proba, [r.text for r in batch])))
+                items = [(r.id, r.text, r.extra) for r in batch]
+                pending.append((batch, pool.submit(work, items, *args)))
                 if len(pending) >= 3 * jobs:
                     done, fut = pending.popleft()
                     yield done, fut.result()
@@ -207,33 +215,96 @@ class Tagger:
         if evidence:
             from ._explain import evidence as compact
         for batch, P in self._scored_batches(records, batch_size, jobs):
-            for rec, row_p in zip(batch, P):
-                th = strict if strict is not None else default
-                labels = [lab for lab, on in zip(self.labels, row_p >= th) if on]
-                row: dict[str, Any] = {
-                    "id": rec.id,
-                    "text": rec.text,
-                    "labels": labels,
-                    "scores": {lab: round(float(p), 4) for lab, p in zip(self.labels, row_p)},
-                }
-                if strict is not None:
-                    row["uncertain"] = not labels and bool((row_p >= default).any())
+            for rec, row in zip(batch, _rows(self.labels, [(r.id, r.text, r.extra) for r in batch], P, default, strict)):
                 if evidence:
-                    row["evidence"] = compact(self.explain(rec.text, top=3, threshold=threshold)) if labels else {}
+                    labels = row["labels"]
+                    ev = compact(self.explain(rec.text, top=3, threshold=threshold)) if labels else {}
                     if strict is not None:  # evidence for the labels actually given
-                        row["evidence"] = {k: v for k, v in row["evidence"].items() if k in labels}
-                for key, value in rec.extra.items():
-                    row.setdefault(key, value)
+                        ev = {k: v for k, v in ev.items() if k in labels}
+                    row = _with_evidence(row, ev, strict is not None)
                 yield row
 
+    def jsonl_chunks(
+        self,
+        records: Iterable[Any],
+        batch_size: int = 512,
+        threshold: Optional[float] = None,
+        min_precision: Optional[float] = None,
+        jobs: int = 1,
+    ) -> Iterator[tuple[int, str]]:
+        """:meth:`tag_records`' rows (without evidence) as JSON Lines text, one
+        ``(rows, text)`` chunk per batch, byte for byte what ``json.dumps`` of each row
+        gives. With ``jobs`` > 1 the rows are built and serialised in the worker
+        processes too, so the calling process only reads input and writes text."""
+        _check_threshold(threshold)
+        strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
+        default = self._thresholds(threshold)
+        if jobs <= 1:
+            for batch in _batches(records, batch_size):
+                items = [(r.id, r.text, r.extra) for r in batch]
+                yield len(items), _jsonl(self.labels, items, self.predict_proba([t for _, t, _ in items]), default, strict)
+            return
+        for _, done in self._pooled(records, batch_size, jobs, _worker_jsonl, default, strict):
+            yield done
 
 def _init_worker(tagger: "Tagger") -> None:
     global _WORKER_TAGGER
     _WORKER_TAGGER = tagger
 
 
-def _worker_proba(texts: list[str]) -> np.ndarray:
-    return _WORKER_TAGGER.predict_proba(texts)
+def _worker_proba(items: list[tuple[str, str, dict[str, Any]]]) -> np.ndarray:
+    return _WORKER_TAGGER.predict_proba([text for _, text, _ in items])
+
+
+def _worker_jsonl(
+    items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
+) -> tuple[int, str]:
+    tagger = _WORKER_TAGGER
+    P = tagger.predict_proba([text for _, text, _ in items])
+    return len(items), _jsonl(tagger.labels, items, P, default, strict)
+
+
+def _rows(
+    labels: Sequence[str],
+    items: Sequence[tuple[str, str, dict[str, Any]]],
+    P: np.ndarray,
+    default: np.ndarray,
+    strict: Optional[np.ndarray],
+) -> Iterator[dict[str, Any]]:
+    """Output rows ``{"id", "text", "labels", "scores", ["uncertain"], **carried}``."""
+    th = strict if strict is not None else default
+    on = (P >= th).tolist()
+    usual = (P >= default).any(axis=1).tolist() if strict is not None else None
+    for k, ((rid, text, extra), row_p) in enumerate(zip(items, P.tolist())):
+        given = [lab for lab, yes in zip(labels, on[k]) if yes]
+        row: dict[str, Any] = {
+            "id": rid,
+            "text": text,
+            "labels": given,
+            "scores": {lab: round(p, 4) for lab, p in zip(labels, row_p)},
+        }
+        if usual is not None:
+            row["uncertain"] = not given and usual[k]
+        for key, value in extra.items():
+            row.setdefault(key, value)
+        yield row
+
+
+def _with_evidence(row: dict[str, Any], ev: dict[str, Any], uncertain: bool) -> dict[str, Any]:
+    """``row`` with ``evidence`` after the tagging fields and before the carried ones."""
+    head = ("id", "text", "labels", "scores", "uncertain") if uncertain else ("id", "text", "labels", "scores")
+    out = {k: row[k] for k in head if k in row}
+    out["evidence"] = ev
+    out.update((k, v) for k, v in row.items() if k not in out)
+    return out
+
+
+def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]], P: np.ndarray,
+           default: np.ndarray, strict: Optional[np.ndarray]) -> str:
+    import json
+
+    dumps = json.JSONEncoder(ensure_ascii=False).encode
+    return "".join([dumps(row) + "\n" for row in _rows(labels, items, P, default, strict)])
 
 
 _WORKER_TAGGER: Optional["Tagger"] = None
@@ -274,18 +345,44 @@ def predict(
     ``on_record`` is called with each record read and ``on_file`` with each file once
     read (for progress display).
     """
-    from ._documents import read_inputs
-
     _check_threshold(threshold)
     tagger = tagger or Tagger.load(model)
-
-    def records() -> Iterator[Any]:
-        for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file):
-            if on_record is not None:
-                on_record(rec)
-            yield rec.with_location()
-
     yield from tagger.tag_records(
-        records(), batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence,
-        jobs=jobs,
+        _located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
+        batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence, jobs=jobs,
     )
+
+
+def predict_jsonl(
+    inputs: Sequence[str],
+    *,
+    model: Optional[Path | str] = None,
+    tagger: Optional[Tagger] = None,
+    input_format: Optional[str] = None,
+    encoding: str = "auto",
+    threshold: Optional[float] = None,
+    batch_size: int = 512,
+    on_problem: Any = None,
+    on_record: Any = None,
+    min_precision: Optional[float] = None,
+    jobs: int = 1,
+    on_file: Any = None,
+) -> Iterator[tuple[int, str]]:
+    """:func:`predict`'s rows (without evidence) as JSON Lines text, ``(rows, text)``
+    per batch (see :meth:`Tagger.jsonl_chunks`): the fast path of ``predict --format jsonl``."""
+    _check_threshold(threshold)
+    tagger = tagger or Tagger.load(model)
+    yield from tagger.jsonl_chunks(
+        _located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
+        batch_size=batch_size, threshold=threshold, min_precision=min_precision, jobs=jobs,
+    )
+
+
+def _located_records(inputs: Sequence[str], input_format: Optional[str], encoding: str, on_problem: Any,
+                     on_record: Any, on_file: Any) -> Iterator[Any]:
+    from ._documents import read_inputs
+
+    for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file):
+        if on_record is not None:
+            on_record(rec)
+        yield rec.with_location()

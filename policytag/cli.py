@@ -215,6 +215,7 @@ def predict(
         from ._output import write_rows
         from ._tagger import Tagger
         from ._tagger import predict as predict_rows
+        from ._tagger import predict_jsonl
 
         check_encoding(encoding)
         tagger = Tagger.load(model)
@@ -229,8 +230,7 @@ def predict(
         with _output(output, files) as out:
             show = sys.stderr.isatty() if progress is None else progress
             with _progress_bar(files, show) as advance:
-                rows = predict_rows(
-                    files,
+                common = dict(
                     tagger=tagger,
                     input_format=input_format.value if input_format else None,
                     encoding=encoding,
@@ -239,10 +239,15 @@ def predict(
                     on_problem=on_problem,
                     on_file=advance,
                     min_precision=min_precision,
-                    evidence=evidence,
                     jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
                 )
-                written = write_rows(rows, output_format.value, out, tagger.labels)
+                if output_format.value == "jsonl" and not evidence:  # rows serialised where they are scored
+                    for n, text in predict_jsonl(files, **common):
+                        out.write(text)
+                        written += n
+                else:
+                    rows = predict_rows(files, evidence=evidence, **common)
+                    written = write_rows(rows, output_format.value, out, tagger.labels)
                 out.flush()
             on_problem.finish(written)  # on failure, a file being written is discarded
 

@@ -69,10 +69,10 @@ def test_feature_names_read_back_as_words_characters_and_cues(fitted_pipeline):
     assert any(" " in n for n in names) or model.ngram["words"][1] == 1
 
 
-def test_predicting_with_the_shipped_model_does_not_import_scikit_learn():
+def test_predicting_with_the_shipped_model_does_not_import_scikit_learn_or_numba():
     code = (
         "import sys, policytag; t = policytag.Tagger.load(); t.tag('深入打好蓝天保卫战。'); "
-        "print(sorted(m for m in ('sklearn', 'joblib', 'jieba') if m in sys.modules))"
+        "print(sorted(m for m in ('sklearn', 'joblib', 'jieba', 'numba') if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr

@@ -106,3 +106,25 @@ def test_worker_processes_give_the_same_rows_in_the_same_order(shipped):
     one = list(shipped.tag_records(recs, batch_size=16))
     two = list(shipped.tag_records(recs, batch_size=16, jobs=2))
     assert one == two
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("min_precision", [None, 0.9])
+def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, min_precision):
+    import json
+
+    from policytag import Tagger
+    from policytag._documents import Record
+
+    tagger = Tagger.load()
+    records = [
+        Record(f"p{i}", text, {"file": "x.jsonl", "index": i + 1, "heading": None, "uncertain": "theirs", "k": [i]})
+        for i, text in enumerate(["深入打好蓝天保卫战。", "", "全面推行河湖长制；严格落实党政同责。", "新建学校6所。"] * 3)
+    ]
+    expected = "".join(
+        json.dumps(row, ensure_ascii=False) + "\n"
+        for row in tagger.tag_records(records, batch_size=5, min_precision=min_precision)
+    )
+    chunks = list(tagger.jsonl_chunks(records, batch_size=5, min_precision=min_precision, jobs=jobs))
+    assert "".join(text for _, text in chunks) == expected
+    assert sum(n for n, _ in chunks) == len(records)

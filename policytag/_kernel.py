@@ -1,0 +1,345 @@
+"""The compiled scoring kernel: the compiled model's feature and score loop in machine code.
+
+:class:`~policytag._compiled.CompiledModel` scores a batch in NumPy by building every
+(doc, feature) entry of the batch, sorting them to count repeats and multiplying by
+the coefficients: about 110 µs of CPU per ~110-character paragraph, most of it sorting
+and binary searches. This module does the same arithmetic one paragraph at a time in a
+numba-compiled loop: n-grams, word pairs and cue terms are looked up in open-addressing
+hash tables, repeats are counted in a dense scratch array, and each doc's score is
+accumulated as soon as its features are known (about 10 µs a paragraph).
+
+numba (LLVM) is used rather than hand-written C so that policytag stays a pure-Python
+wheel: there is nothing to compile at install time, and machine code is made on first
+use and cached on disk (``cache=True``). Importing numba costs ~0.4 s, so the compiled
+model only switches to this kernel once a process has scored enough paragraphs for it
+to pay (see ``_compiled._KERNEL_FROM``); the NumPy path stays the reference, and
+``tests/test_kernel.py`` checks that both give the same scores.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import numba as nb
+
+_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+_CUES = 2
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _find(table: np.ndarray, key: int, shift: np.uint64) -> int:
+    """The value stored under ``key`` in a packed open-addressing table, or -1.
+
+    Each slot is one int64, ``key << 20 | value`` (-1 when empty), so a probe touches
+    one cache line, and the table is small enough to stay in the core's L2 cache."""
+    mask = len(table) - 1
+    s = np.int64((np.uint64(key) * _MULT) >> shift)
+    while True:
+        e = table[s]
+        if e == -1:
+            return -1
+        if (e >> 20) == key:
+            return e & 0xFFFFF
+        s = (s + 1) & mask
+
+
+@nb.njit(cache=True)
+def _build(keys: np.ndarray, vals: np.ndarray, logsize: int) -> np.ndarray:
+    size = 1 << logsize
+    table = np.full(size, -1, np.int64)
+    shift = np.uint64(64 - logsize)
+    mask = size - 1
+    for i in range(len(keys)):
+        s = np.int64((np.uint64(keys[i]) * _MULT) >> shift)
+        while table[s] != -1 and (table[s] >> 20) != keys[i]:
+            s = (s + 1) & mask
+        table[s] = (keys[i] << 20) | vals[i]
+    return table
+
+
+def hash_table(keys: np.ndarray, vals: np.ndarray) -> Optional[tuple[np.ndarray, np.uint64]]:
+    """A packed open-addressing table (load ≤ 1/2) of ``keys`` → ``vals``, and the shift
+    its hash uses; None when a key needs more than 43 bits or a value more than 20."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    vals = np.ascontiguousarray(vals, dtype=np.int64)
+    if len(keys) and (keys.min() < 0 or keys.max() >= 1 << 43 or vals.min() < 0 or vals.max() >= 1 << 20):
+        return None
+    logsize = max(4, int(2 * max(len(keys), 1) - 1).bit_length())
+    return _build(keys, vals, logsize), np.uint64(64 - logsize)
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _find_token(tt, tcps, toff, low, st, ln, h):  # type: ignore[no-untyped-def]
+    """Token id of ``low[st:st+ln]`` (hash ``h``) in the token table, or -1.
+
+    ``tt`` rows are (hash, token id), -1 hash when empty; every hash match is confirmed
+    against the token's code points ``tcps[toff[id]:toff[id+1]]``."""
+    mask = len(tt) - 1
+    slot = np.int64((np.uint64(h) * _MULT) >> np.uint64(64 - _log2(len(tt))))
+    while True:
+        e = tt[slot, 0]
+        if e == -1:
+            return -1
+        if e == h:
+            tok = tt[slot, 1]
+            if toff[tok + 1] - toff[tok] == ln:
+                same = True
+                for j in range(ln):
+                    if tcps[toff[tok] + j] != low[st + j]:
+                        same = False
+                        break
+                if same:
+                    return tok
+        slot = (slot + 1) & mask
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _log2(size: int) -> int:
+    k = 0
+    while (1 << k) < size:
+        k += 1
+    return k
+
+
+@nb.njit(cache=True)
+def _token_hashes(tcps: np.ndarray, toff: np.ndarray) -> np.ndarray:
+    out = np.empty(len(toff) - 1, np.int64)
+    for t in range(len(toff) - 1):
+        h = np.uint64(_FNV_OFFSET)
+        for j in range(toff[t], toff[t + 1]):
+            h = (h ^ np.uint64(tcps[j])) * _FNV_PRIME
+        out[t] = np.int64(h >> np.uint64(2))
+    return out
+
+
+@nb.njit(cache=True)
+def _build_tokens(hashes: np.ndarray, logsize: int) -> np.ndarray:
+    size = 1 << logsize
+    tt = np.full((size, 2), -1, np.int64)
+    for t in range(len(hashes)):
+        slot = np.int64((np.uint64(hashes[t]) * _MULT) >> np.uint64(64 - logsize))
+        while tt[slot, 0] != -1:
+            slot = (slot + 1) & (size - 1)
+        tt[slot, 0] = hashes[t]
+        tt[slot, 1] = t
+    return tt
+
+
+def token_table(tokens: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The word-token table for :func:`score`: (hash → token id table, code points of all
+    tokens, offsets of each token's code points)."""
+    lengths = np.fromiter(map(len, tokens), dtype=np.int64, count=len(tokens))
+    toff = np.zeros(len(tokens) + 1, np.int64)
+    np.cumsum(lengths, out=toff[1:])
+    tcps = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    logsize = max(4, int(2 * max(len(tokens), 1) - 1).bit_length())
+    return _build_tokens(_token_hashes(tcps, toff), logsize), tcps, toff
+
+
+@nb.njit(cache=True, nogil=True)
+def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc):  # type: ignore[no-untyped-def]
+    """Score one doc from its feature occurrences ``occ[:m]`` (-1: none): sublinear TF ×
+    idf, L2 norm per block, block weight, dot product with the coefficients.
+
+    ``rows[f]`` holds feature f's idf, its coefficients and its block (one cache line).
+    Two branch-light passes over the occurrences (count, then score each distinct
+    feature once and clear its count) let the CPU overlap the cache misses of
+    independent features instead of waiting on each in turn; ``cnt[-1]`` (one slot past
+    the features) absorbs the -1 entries."""
+    n_labels = len(intercept)
+    dummy = len(cnt) - 1
+    for q in range(m):
+        f = occ[q]
+        cnt[f if f >= 0 else dummy] += 1
+    cnt[dummy] = 0
+    S = np.zeros((3, n_labels))
+    N = np.zeros(3)
+    for q in range(m):
+        f = occ[q]
+        if f < 0:
+            continue
+        c = cnt[f]
+        if c == 0:
+            continue
+        cnt[f] = 0
+        b = int(rows[f, n_labels + 1])
+        if b == _CUES:
+            v = 1.0
+        else:
+            v = ((1.0 + logs[c]) if c < len(logs) else (1.0 + np.log(c))) * np.float64(rows[f, 0])
+            N[b] += v * v
+        for j in range(n_labels):
+            S[b, j] += v * np.float64(rows[f, j + 1])
+    for j in range(n_labels):
+        total = intercept[j]
+        for b in range(3):
+            scale = 1.0 / np.sqrt(N[b]) if N[b] > 0 else 1.0
+            total += bw[b] * S[b, j] * scale
+        out[doc, j] = total
+
+
+@nb.njit(cache=True, nogil=True)
+def score(
+    low, orig, pstart, plen,  # chars: lower-cased and original code points of the batch; paragraph offsets
+    sfirst, scount, sa, sb,  # sentence docs of each paragraph and their spans (relative to it)
+    tstart, tlen, tfirst, tcount,  # segmenter tokens: start in the batch, length; each paragraph's range
+    cid, bits, kmin, kmax, uni, ct, cshift,  # character n-grams
+    tt, tcps, toff, wuni, n_tok, use_uni, use_bi, bt, bshift,  # token table, words and word pairs
+    use_cues, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf,  # cue terms grouped by first character
+    rows, logs, bw, intercept, n_docs,
+):  # type: ignore[no-untyped-def]
+    """Linear scores ``(n_docs, n_labels)`` of a batch's paragraphs (docs ``0..n-1``) and
+    sentences (later docs): the same features and arithmetic as ``CompiledModel._entries``
+    followed by ``decision``."""
+    n = len(pstart)
+    out = np.zeros((n_docs, len(intercept)))
+    cnt = np.zeros(len(rows) + 1, np.int32)
+    maxlen = 1
+    maxtok = 1
+    for i in range(n):
+        maxlen = max(maxlen, plen[i])
+        maxtok = max(maxtok, tcount[i])
+    fb = np.full(3 * maxlen, -1, np.int64)  # feature of the n-gram of length k at p: fb[3p+k-1]
+    cc = np.zeros(maxlen + 2, np.int64)  # compact character ids of the paragraph (0: none)
+    wf = np.full(2 * maxtok, -1, np.int64)  # word feature and word-pair feature of each kept token
+    tid = np.empty(maxtok, np.int64)  # kept tokens of the paragraph: token id (-1 unknown)
+    tsent = np.empty(maxtok, np.int64)  # and sentence doc (-1 none)
+    occ = np.empty(3 * maxlen + 2 * maxtok + 128, np.int64)
+    hits = np.empty((64, 4), np.int64)  # cue hits: position, length, term feature, label feature
+    shift_bits = 3 * bits
+    n_cid = len(cid)
+    mask = len(ct) - 1
+    for i in range(n):
+        a = pstart[i]
+        L = plen[i]
+        # character n-grams: compact ids, then every key's first probe with no branch on
+        # the previous one, then the rare longer probes
+        for p in range(L):
+            cp = low[a + p]
+            cc[p] = cid[cp] if cp < n_cid else 0
+        cc[L] = 0
+        cc[L + 1] = 0
+        for p in range(L):
+            c0 = cc[p]
+            c1 = cc[p + 1]
+            c2 = cc[p + 2]
+            fb[3 * p] = uni[c0] if kmin <= 1 else -1
+            for k in range(2, 4):
+                key = ((c0 << bits) | c1) if k == 2 else ((((c0 << bits) | c1) << bits) | c2)
+                valid = c0 != 0 and c1 != 0 and (k == 2 or c2 != 0) and kmin <= k <= kmax and p + k <= L
+                key |= k << shift_bits
+                e = ct[np.int64((np.uint64(key) * _MULT) >> cshift)]
+                f = (e & 0xFFFFF) if (e >> 20) == key else (-1 if e == -1 else -2)
+                fb[3 * p + k - 1] = f if valid else -1
+        for q in range(3 * L):
+            if fb[q] == -2:
+                p = q // 3
+                k = q % 3 + 1
+                key = 0
+                for j in range(k):
+                    key = (key << bits) | cc[p + j]
+                fb[q] = _find(ct, key | (k << shift_bits), cshift)
+        m = 3 * L
+        occ[:m] = fb[:m]
+        # words: each token of the segmenter that has a letter, digit or Han character,
+        # looked up lower-cased in the token table; then pairs of consecutive kept tokens
+        nk = 0
+        for t in range(tfirst[i], tfirst[i] + tcount[i]):
+            st = tstart[t]
+            ln = tlen[t]
+            if st < a or st + ln > a + L:  # not inside its paragraph: never from the segmenter
+                continue
+            keep = False
+            h = np.uint64(_FNV_OFFSET)
+            for j in range(st, st + ln):
+                ch = orig[j]
+                if (48 <= ch <= 57) or (65 <= ch <= 90) or (97 <= ch <= 122) or (0x3400 <= ch <= 0x4DBF) or (
+                        0x4E00 <= ch <= 0x9FFF):
+                    keep = True
+                h = (h ^ np.uint64(low[j])) * _FNV_PRIME
+            if not keep:
+                continue
+            tid[nk] = _find_token(tt, tcps, toff, low, st, ln, np.int64(h >> np.uint64(2)))
+            sd = -1
+            for s in range(sfirst[i], sfirst[i] + scount[i]):
+                if sa[s - n] <= st - a < sb[s - n]:
+                    sd = s
+                    break
+            tsent[nk] = sd
+            nk += 1
+        for t in range(nk):
+            u = tid[t]
+            f = -1
+            if use_uni and u >= 0:
+                f = wuni[u]
+            g = -1
+            if use_bi and t + 1 < nk:
+                u2 = tid[t + 1]
+                if u >= 0 and u2 >= 0:
+                    g = _find(bt, u * n_tok + u2, bshift)
+            wf[2 * t] = f
+            wf[2 * t + 1] = g
+            occ[m] = f
+            occ[m + 1] = g
+            m += 2
+        # cue terms (binary): every occurrence in the original (not lower-cased) text
+        nh = 0
+        if use_cues:
+            for p in range(L):
+                g = _find(qt, orig[a + p], qshift)
+                if g < 0:
+                    continue
+                for term in range(gstart[g], gend[g]):
+                    ln = qlen[term]
+                    if p + ln > L:
+                        continue
+                    same = True
+                    for j in range(1, ln):
+                        if orig[a + p + j] != qcps[term, j]:
+                            same = False
+                            break
+                    if not same:
+                        continue
+                    if nh == hits.shape[0]:
+                        grown = np.empty((2 * nh, 4), np.int64)
+                        grown[:nh] = hits
+                        hits = grown
+                    hits[nh, 0] = p
+                    hits[nh, 1] = ln
+                    hits[nh, 2] = qtf[term]
+                    hits[nh, 3] = qlf[term]
+                    nh += 1
+        if m + 2 * nh > len(occ):
+            grown = np.empty(2 * (m + 2 * nh), np.int64)
+            grown[:m] = occ[:m]
+            occ = grown
+        for h in range(nh):
+            occ[m] = hits[h, 2]
+            occ[m + 1] = hits[h, 3]
+            m += 2
+        _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, i)
+        # each sentence: the features that lie wholly inside it
+        for s in range(sfirst[i], sfirst[i] + scount[i]):
+            lo = sa[s - n]
+            hi = sb[s - n]
+            m = 0
+            for p in range(lo, hi):
+                for k in range(kmin, kmax + 1):
+                    if p + k <= hi:
+                        occ[m] = fb[3 * p + k - 1]
+                        m += 1
+            for t in range(nk):
+                if tsent[t] != s:
+                    continue
+                occ[m] = wf[2 * t]
+                occ[m + 1] = wf[2 * t + 1] if t + 1 < nk and tsent[t + 1] == s else -1
+                m += 2
+            for h in range(nh):
+                if hits[h, 0] >= lo and hits[h, 0] + hits[h, 1] <= hi:
+                    occ[m] = hits[h, 2]
+                    occ[m + 1] = hits[h, 3]
+                    m += 2
+            _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, s)
+    return out
