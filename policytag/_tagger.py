@@ -244,11 +244,23 @@ class Tagger:
                 items = [(r.id, r.text, r.extra) for r in batch]
                 yield len(items), _jsonl(self.labels, items, self.predict_proba([t for _, t, _ in items]), default, strict)
             return
-        for _, done in self._pooled(records, batch_size, jobs, _worker_jsonl, default, strict):
-            yield done
+        from ._compiled import _kernel_mode
+
+        if _kernel_mode() == "numba":  # fast workers: they serialise too, and this process only does I/O
+            for _, done in self._pooled(records, batch_size, jobs, _worker_jsonl, default, strict):
+                yield done
+            return
+        # NumPy workers are the bottleneck: they only score, and this process writes the rows
+        for batch, P in self._pooled(records, batch_size, jobs, _worker_proba):
+            yield len(batch), _jsonl(self.labels, [(r.id, r.text, r.extra) for r in batch], P, default, strict)
 
 def _init_worker(tagger: "Tagger") -> None:
     global _WORKER_TAGGER
+    import os
+
+    # the compiled kernel costs ~130 MB of resident memory per process (LLVM): worker
+    # pools score in NumPy unless POLICYTAG_KERNEL=numba asks for the kernel
+    os.environ.setdefault("POLICYTAG_KERNEL", "numpy")
     _WORKER_TAGGER = tagger
 
 
