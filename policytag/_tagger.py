@@ -143,15 +143,16 @@ class Tagger:
         """(batch, probabilities) pairs in input order, scored here or in ``jobs`` processes."""
         if jobs <= 1:
             for batch in _batches(records, batch_size):
-                yield batch, self.predict_proba([r.text for r in batch])
+                yield batch, self.predict_proba(_texts(batch))
             return
-        for batch, P in self._pooled(records, batch_size, jobs, _worker_proba):
-            yield batch, P
+        yield from self._pooled(records, batch_size, jobs, _texts, _worker_proba)
 
-    def _pooled(self, records: Iterable[Any], batch_size: int, jobs: int, work: Any, *args: Any) -> Iterator[tuple[list[Any], Any]]:
-        """(batch, ``work(items, *args)``) pairs in input order, computed in ``jobs``
-        worker processes, where ``items`` are the batch's (id, text, extra) tuples; only
-        a few batches are in flight, so memory stays flat on any input size."""
+    def _pooled(
+        self, records: Iterable[Any], batch_size: int, jobs: int, payload: Any, work: Any, *args: Any
+    ) -> Iterator[tuple[list[Any], Any]]:
+        """(batch, ``work(payload(batch), *args)``) pairs in input order, ``work`` run in
+        ``jobs`` worker processes on what ``payload`` takes of each batch; only a few
+        batches are in flight, so memory stays flat on any input size."""
         import multiprocessing
         from collections import deque
         from concurrent.futures import ProcessPoolExecutor
@@ -160,8 +161,7 @@ class Tagger:
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
             pending: deque = deque()
             for batch in _batches(records, batch_size):
-                items = [(r.id, r.text, r.extra) for r in batch]
-                pending.append((batch, pool.submit(work, items, *args)))
+                pending.append((batch, pool.submit(work, payload(batch), *args)))
                 if len(pending) >= 3 * jobs:
                     done, fut = pending.popleft()
                     yield done, fut.result()
@@ -215,7 +215,7 @@ class Tagger:
         if evidence:
             from ._explain import evidence as compact
         for batch, P in self._scored_batches(records, batch_size, jobs):
-            for rec, row in zip(batch, _rows(self.labels, [(r.id, r.text, r.extra) for r in batch], P, default, strict)):
+            for rec, row in zip(batch, _rows(self.labels, _items(batch), P, default, strict)):
                 if evidence:
                     labels = row["labels"]
                     ev = compact(self.explain(rec.text, top=3, threshold=threshold)) if labels else {}
@@ -234,46 +234,56 @@ class Tagger:
     ) -> Iterator[tuple[int, str]]:
         """:meth:`tag_records`' rows (without evidence) as JSON Lines text, one
         ``(rows, text)`` chunk per batch, byte for byte what ``json.dumps`` of each row
-        gives. With ``jobs`` > 1 the rows are built and serialised in the worker
-        processes too, so the calling process only reads input and writes text."""
+        gives. With ``jobs`` > 1 and the kernel in the workers (``POLICYTAG_KERNEL=numba``)
+        the rows are built and serialised there too, so this process only reads input
+        and writes text; NumPy workers only score."""
         _check_threshold(threshold)
         strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
         default = self._thresholds(threshold)
-        if jobs <= 1:
-            for batch in _batches(records, batch_size):
-                items = [(r.id, r.text, r.extra) for r in batch]
-                yield len(items), _jsonl(self.labels, items, self.predict_proba([t for _, t, _ in items]), default, strict)
-            return
-        from ._compiled import _kernel_mode
-
-        if _kernel_mode() == "numba":  # fast workers: they serialise too, and this process only does I/O
-            for _, done in self._pooled(records, batch_size, jobs, _worker_jsonl, default, strict):
+        if jobs > 1 and _workers_use_kernel():  # fast workers: they write the rows too
+            for _, done in self._pooled(records, batch_size, jobs, _items, _worker_jsonl, default, strict):
                 yield done
             return
         # NumPy workers are the bottleneck: they only score, and this process writes the rows
-        for batch, P in self._pooled(records, batch_size, jobs, _worker_proba):
-            yield len(batch), _jsonl(self.labels, [(r.id, r.text, r.extra) for r in batch], P, default, strict)
+        for batch, P in self._scored_batches(records, batch_size, jobs):
+            yield len(batch), _jsonl(self.labels, _items(batch), P, default, strict)
+
+
+def _texts(batch: Sequence[Any]) -> list[str]:
+    return [r.text for r in batch]
+
+
+def _items(batch: Sequence[Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    """A batch of records as the (id, text, carried fields) tuples rows are built from."""
+    return [(r.id, r.text, r.extra) for r in batch]
+
+
+def _workers_use_kernel() -> bool:
+    """Whether worker pools score on the compiled kernel: only when
+    ``POLICYTAG_KERNEL=numba`` asks, as it costs ~130 MB of memory per process (LLVM)."""
+    from ._compiled import _kernel_mode
+
+    return _kernel_mode() == "numba"
+
 
 def _init_worker(tagger: "Tagger") -> None:
     global _WORKER_TAGGER
     import os
 
-    # the compiled kernel costs ~130 MB of resident memory per process (LLVM): worker
-    # pools score in NumPy unless POLICYTAG_KERNEL=numba asks for the kernel
-    os.environ.setdefault("POLICYTAG_KERNEL", "numpy")
+    if not _workers_use_kernel():
+        os.environ["POLICYTAG_KERNEL"] = "numpy"
     _WORKER_TAGGER = tagger
 
 
-def _worker_proba(items: list[tuple[str, str, dict[str, Any]]]) -> np.ndarray:
-    return _WORKER_TAGGER.predict_proba([text for _, text, _ in items])
+def _worker_proba(texts: list[str]) -> np.ndarray:
+    return _WORKER_TAGGER.predict_proba(texts)
 
 
 def _worker_jsonl(
     items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
 ) -> tuple[int, str]:
-    tagger = _WORKER_TAGGER
-    P = tagger.predict_proba([text for _, text, _ in items])
-    return len(items), _jsonl(tagger.labels, items, P, default, strict)
+    P = _worker_proba([text for _, text, _ in items])
+    return len(items), _jsonl(_WORKER_TAGGER.labels, items, P, default, strict)
 
 
 def _rows(
