@@ -121,6 +121,29 @@ def _lookup(keys: np.ndarray, table_keys: np.ndarray, table_feats: np.ndarray) -
     return table_feats[idx[found]], found
 
 
+def _sentence_spans(paras: Sequence[str], pool: bool) -> tuple[list[list[str]], list[tuple[int, int, int, int]]]:
+    """Each paragraph's sentences (itself alone when it has one, or without ``pool``),
+    and a row (paragraph, start, end, sentence doc) per sentence of a split paragraph;
+    sentence docs are numbered from ``len(paras)`` in paragraph order."""
+    from ._segment import split_sentences
+
+    n = len(paras)
+    sentences: list[list[str]] = []
+    spans: list[tuple[int, int, int, int]] = []
+    for i, text in enumerate(paras):
+        parts = split_sentences(text) if pool else []
+        if len(parts) > 1:
+            cursor = 0
+            for part in parts:
+                at = text.find(part, cursor)
+                cursor = at + len(part)
+                spans.append((i, at, cursor, n + len(spans)))
+            sentences.append(parts)
+        else:
+            sentences.append([text])
+    return sentences, spans
+
+
 def _sentence_map(n_chars: int, starts: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """For each position of a joined text: the sentence doc it lies in, or -1.
 
@@ -345,15 +368,20 @@ class CompiledModel:
             cue_id = {name: self.cue_offset + i for i, name in enumerate(self.cue_names)}
             d["cue_id"] = cue_id
             # cue terms by the key of their first two characters; one-character terms apart
+            # every distinct (label, term) with its term and label features (-1: none)
+            d["cue_items"] = [
+                (label, term, (cue_id.get(f"cue={label}:{term}", -1), cue_id.get(f"cue={label}", -1)))
+                for label, terms in self.cue_terms.items()
+                for term in dict.fromkeys(terms)
+                if term
+            ]
             by_first: dict[int, list[tuple[str, str, tuple[int, int]]]] = {}
             singles: list[tuple[str, str, tuple[int, int]]] = []
-            for label, terms in self.cue_terms.items():
-                for term in dict.fromkeys(terms):
-                    item = (label, term, (cue_id.get(f"cue={label}:{term}", -1), cue_id.get(f"cue={label}", -1)))
-                    if len(term) == 1:
-                        singles.append(item)
-                    elif term:
-                        by_first.setdefault(_key_of(term[:2]), []).append(item)
+            for item in d["cue_items"]:
+                if len(item[1]) == 1:
+                    singles.append(item)
+                else:
+                    by_first.setdefault(_key_of(item[1][:2]), []).append(item)
             d["cue_singles"] = singles
             d["cue_prefix_keys"] = np.array(sorted(by_first), dtype=np.int64)
             by_len: dict[int, list[tuple[int, tuple[int, int], str]]] = {}
@@ -429,28 +457,13 @@ class CompiledModel:
         Each paragraph is segmented and scanned once; an n-gram or word pair that lies
         inside one sentence also counts for that sentence's doc.
         """
-        from ._segment import split_sentences
         from ._tokenize import cut
 
         d = self._prepare()
         n = len(paras)
         n_feat = len(self.idf)
-        owners: list[int] = []
-        # sentence spans: (paragraph, start, end, sentence doc)
-        spans: list[tuple[int, int, int, int]] = []
-        sentences: list[list[str]] = []
-        for i, text in enumerate(paras):
-            parts = split_sentences(text) if pool else []
-            if len(parts) > 1:
-                cursor = 0
-                for part in parts:
-                    at = text.find(part, cursor)
-                    cursor = at + len(part)
-                    spans.append((i, at, cursor, n + len(owners)))
-                    owners.append(i)
-                sentences.append(parts)
-            else:
-                sentences.append([text])
+        sentences, spans = _sentence_spans(paras, pool)
+        owners = [row[0] for row in spans]
         n_docs = n + len(owners)
         doc_parts: list[np.ndarray] = []
         feat_parts: list[np.ndarray] = []
@@ -707,7 +720,7 @@ class CompiledModel:
         their sentences (later rows); and the owner paragraph of each sentence row.
 
         Big workloads run on the compiled kernel (:mod:`policytag._kernel`), small ones
-        in NumPy; both compute the same scores (see :func:`_use_kernel`)."""
+        in NumPy; both compute the same scores (see :meth:`_kernel_for`)."""
         kernel = self._kernel_for(len(normalized))
         if kernel is not None:
             done = self._kernel_decision(normalized, pool, kernel)
@@ -775,15 +788,11 @@ class CompiledModel:
             uni[keys[one] & ((1 << bits) - 1)] = renum(feats[one])
             chars = kernel.hash_table(keys[~one], renum(feats[~one]))
             pairs = kernel.hash_table(self.word_bigram_keys, renum(self.word_bigram_feat))
-            cue_id = d["cue_id"]
-            items = []  # (first code point, term, term feature, label feature)
-            if self.cue_terms and self.cue_names:
-                for label, terms in self.cue_terms.items():
-                    for term in dict.fromkeys(terms):
-                        if term:
-                            items.append((ord(term[0]), term, cue_id.get(f"cue={label}:{term}", -1),
-                                          cue_id.get(f"cue={label}", -1)))
-            items.sort(key=lambda it: it[0])
+            # (first code point, term, term feature, label feature), grouped by first character
+            items = sorted(
+                ((ord(term[0]), term, tf, lf) for _, term, (tf, lf) in d["cue_items"] if self.cue_names),
+                key=lambda it: it[0],
+            )
             width = max((len(it[1]) for it in items), default=1)
             qcps = np.zeros((len(items), width), np.int64)
             for r, it in enumerate(items):
@@ -817,7 +826,6 @@ class CompiledModel:
     def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> Optional[tuple[np.ndarray, np.ndarray]]:
         """:meth:`decision` on the kernel; None for a batch it does not take (a paragraph
         whose lower-casing changes its length, which the NumPy path handles)."""
-        from ._segment import split_sentences
         from ._tokenize import cut
 
         tables = self._kernel_tables(kernel)
@@ -828,24 +836,10 @@ class CompiledModel:
         low, starts = _codepoints(lows)
         orig = _codepoints(paras)[0]
         plen = np.fromiter(map(len, paras), dtype=np.int64, count=n)
-        # sentences: docs n.. in paragraph order, with their spans inside the paragraph
-        scount = np.zeros(n, np.int64)
-        spans: list[tuple[int, int, int, int]] = []
-        next_doc = n
-        if pool:
-            for i, text in enumerate(paras):
-                parts = split_sentences(text)
-                if len(parts) > 1:
-                    scount[i] = len(parts)
-                    cursor = 0
-                    for part in parts:
-                        at = text.find(part, cursor)
-                        cursor = at + len(part)
-                        spans.append((i, at, cursor, next_doc))
-                        next_doc += 1
-        n_docs = next_doc
+        span_arr = np.asarray(_sentence_spans(paras, pool)[1], dtype=np.int64).reshape(-1, 4)
+        scount = np.bincount(span_arr[:, 0], minlength=n).astype(np.int64)
+        n_docs = n + len(span_arr)
         sfirst = n + np.cumsum(scount) - scount
-        span_arr = np.asarray(spans, dtype=np.int64).reshape(-1, 4)
         # words: each paragraph segmented once (the same tokens as its sentences one by
         # one); a token's sentence is the one its first character lies in
         words: list[str] = []
