@@ -775,6 +775,8 @@ class CompiledModel:
             bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
             one = (keys >> (3 * bits)) == 1
             uni = np.full(len(compact["cid"]) + 1, -1, np.int64)
+            from ._tokenize import KEEP_RANGES
+
             # features renumbered from the most common (lowest idf) down, so the ones
             # nearly every paragraph touches share cache lines in every per-feature array
             order = np.argsort(self.idf, kind="stable")
@@ -813,7 +815,7 @@ class CompiledModel:
             has_words = len(self.tokens) > 0
             tables = {
                 "chars": (compact["cid"], bits, lo, hi, uni, *chars),
-                "words": (*kernel.token_table(self.tokens), renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
+                "words": (np.array(KEEP_RANGES, dtype=np.int64), *kernel.token_table(self.tokens), renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
                           wlo <= 2 <= whi and has_words, *pairs),
                 "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
                          np.array([len(it[1]) for it in items], dtype=np.int64),
