@@ -6,8 +6,28 @@ with the body paragraphs the fixture was written from.
 """
 from __future__ import annotations
 
+import json
 from collections import defaultdict
+from pathlib import Path
 from typing import Iterable, Sequence
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def corpus_documents(max_paragraphs: int) -> list[list[str]]:
+    """The shipped corpus's documents (by ``meta.doc``) as lists of body paragraphs,
+    furniture left out, those with 4 to ``max_paragraphs`` paragraphs: what the
+    extractor fixtures are written from."""
+    from policytag._segment import is_furniture
+
+    by_doc: dict[str, list[str]] = defaultdict(list)
+    for path in sorted((ROOT / "labels" / "corpus").glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                if not is_furniture(row["text"]):
+                    by_doc[row["meta"].get("doc", row["id"])].append(row["text"])
+    return [paras for paras in by_doc.values() if 4 <= len(paras) <= max_paragraphs]
 
 
 def score(

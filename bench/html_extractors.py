@@ -19,11 +19,9 @@ from __future__ import annotations
 
 import argparse
 import html
-import json
 import random
 import sys
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,16 +34,9 @@ COMMENTS = ["支持！希望继续加大力度。", "我们小区旁边的河终
 
 
 def _docs() -> list[list[str]]:
-    from policytag._segment import is_furniture
+    from _extraction_score import corpus_documents
 
-    by_doc: dict[str, list[str]] = defaultdict(list)
-    for path in sorted((ROOT / "labels" / "corpus").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                if not is_furniture(row["text"]):
-                    by_doc[row["meta"].get("doc", row["id"])].append(row["text"])
-    return [paras for paras in by_doc.values() if 4 <= len(paras) <= 40]
+    return corpus_documents(max_paragraphs=40)
 
 
 def _chrome_top(rng: random.Random, title: str) -> str:

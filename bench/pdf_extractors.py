@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import random
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,16 +30,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 
 def _docs() -> list[list[str]]:
-    from policytag._segment import is_furniture
+    from _extraction_score import corpus_documents
 
-    by_doc: dict[str, list[str]] = defaultdict(list)
-    for path in sorted((ROOT / "labels" / "corpus").glob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                row = json.loads(line)
-                if not is_furniture(row["text"]):
-                    by_doc[row["meta"].get("doc", row["id"])].append(row["text"])
-    return [paras for paras in by_doc.values() if 4 <= len(paras) <= 30]
+    return corpus_documents(max_paragraphs=30)
 
 
 def _pdfminer(data: bytes) -> list[str]:
