@@ -370,38 +370,21 @@ def predict(
     _check_threshold(threshold)
     tagger = tagger or Tagger.load(model)
     yield from tagger.tag_records(
-        _located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
+        located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
         batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence, jobs=jobs,
     )
 
 
-def predict_jsonl(
+def located_records(
     inputs: Sequence[str],
-    *,
-    model: Optional[Path | str] = None,
-    tagger: Optional[Tagger] = None,
     input_format: Optional[str] = None,
     encoding: str = "auto",
-    threshold: Optional[float] = None,
-    batch_size: int = 512,
     on_problem: Any = None,
     on_record: Any = None,
-    min_precision: Optional[float] = None,
-    jobs: int = 1,
     on_file: Any = None,
-) -> Iterator[tuple[int, str]]:
-    """:func:`predict`'s rows (without evidence) as JSON Lines text, ``(rows, text)``
-    per batch (see :meth:`Tagger.jsonl_chunks`): the fast path of ``predict --format jsonl``."""
-    _check_threshold(threshold)
-    tagger = tagger or Tagger.load(model)
-    yield from tagger.jsonl_chunks(
-        _located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
-        batch_size=batch_size, threshold=threshold, min_precision=min_precision, jobs=jobs,
-    )
-
-
-def _located_records(inputs: Sequence[str], input_format: Optional[str], encoding: str, on_problem: Any,
-                     on_record: Any, on_file: Any) -> Iterator[Any]:
+) -> Iterator[Any]:
+    """The records of the inputs, each carrying its ``file``, ``index`` and ``heading``
+    (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too)."""
     from ._documents import read_inputs
 
     for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file):

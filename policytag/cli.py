@@ -213,9 +213,7 @@ def predict(
         from ._documents import expand_inputs
         from ._encoding import check_encoding
         from ._output import write_rows
-        from ._tagger import Tagger
-        from ._tagger import predict as predict_rows
-        from ._tagger import predict_jsonl
+        from ._tagger import Tagger, located_records
 
         check_encoding(encoding)
         tagger = Tagger.load(model)
@@ -230,23 +228,25 @@ def predict(
         with _output(output, files) as out:
             show = sys.stderr.isatty() if progress is None else progress
             with _progress_bar(files, show) as advance:
-                common = dict(
-                    tagger=tagger,
-                    input_format=input_format.value if input_format else None,
-                    encoding=encoding,
-                    threshold=threshold,
-                    batch_size=batch_size,
+                records = located_records(
+                    files,
+                    input_format.value if input_format else None,
+                    encoding,
                     on_problem=on_problem,
                     on_file=advance,
+                )
+                scoring = dict(
+                    batch_size=batch_size,
+                    threshold=threshold,
                     min_precision=min_precision,
                     jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
                 )
                 if output_format.value == "jsonl" and not evidence:  # rows serialised where they are scored
-                    for n, text in predict_jsonl(files, **common):
+                    for n, text in tagger.jsonl_chunks(records, **scoring):
                         out.write(text)
                         written += n
                 else:
-                    rows = predict_rows(files, evidence=evidence, **common)
+                    rows = tagger.tag_records(records, evidence=evidence, **scoring)
                     written = write_rows(rows, output_format.value, out, tagger.labels)
                 out.flush()
             on_problem.finish(written)  # on failure, a file being written is discarded
