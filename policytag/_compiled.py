@@ -723,9 +723,11 @@ class CompiledModel:
         in NumPy; both compute the same scores (see :meth:`_kernel_for`)."""
         kernel = self._kernel_for(len(normalized))
         if kernel is not None:
-            done = self._kernel_decision(normalized, pool, kernel)
-            if done is not None:
-                return done
+            return self._kernel_decision(normalized, pool, kernel)
+        return self._numpy_decision(normalized, pool)
+
+    def _numpy_decision(self, normalized: Sequence[str], pool: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision` in NumPy (the reference the kernel is tested against)."""
         doc, feat, val, n_docs, owners = self._entries(normalized, pool)
         out = np.zeros((n_docs, len(self.labels)))
         if len(doc) >= _SPARSE_FROM:
@@ -758,6 +760,20 @@ class CompiledModel:
             return None
         return kernel
 
+    def prefer_kernel(self) -> bool:
+        """Load the kernel now and score on it from the next call on, for a job known to
+        be big (``--jobs``); False when it cannot be used (``POLICYTAG_KERNEL=numpy``,
+        numba missing under ``auto``, or a model the kernel does not take)."""
+        mode = _kernel_mode()
+        if mode == "numpy":
+            return False
+        kernel = _load_kernel(required=mode == "numba")
+        if kernel is None or self._kernel_tables(kernel) is None:
+            return False
+        d = self._derived
+        d["scored"] = max(d.get("scored", 0), _KERNEL_FROM)
+        return True
+
     def _kernel_tables(self, kernel: Any) -> Optional[dict[str, Any]]:
         """The model as the kernel's hash tables (built once; None when the kernel cannot
         run this model: n-grams longer than 3 characters or a too-large alphabet)."""
@@ -769,7 +785,9 @@ class CompiledModel:
                 return d["kernel"]
             compact = d["compact"]
             lo, hi = self.ngram["chars"]
-            if compact is None or hi > 3 or lo < 1:
+            from ._tokenize import uses_rjieba
+
+            if compact is None or hi > 3 or lo < 1 or (len(self.tokens) and not uses_rjieba()):
                 d["kernel"] = None
                 return None
             bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
@@ -813,7 +831,21 @@ class CompiledModel:
                 rows = rows.astype(np.float32)
             wlo, whi = self.ngram["words"]
             has_words = len(self.tokens) > 0
+            from . import _cutkernel
+            from ._segment import CLOSERS, ENDS
+
+            def code_points(chars: str) -> np.ndarray:
+                return np.array([ord(ch) for ch in chars], dtype=np.int64)
+
+            try:
+                segmenter = _cutkernel.tables() if has_words else _cutkernel.empty_tables()
+            except ValueError:  # a user dictionary the compiled segmenter cannot replicate
+                d["kernel"] = None
+                return None
+            spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
             tables = {
+                "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
+                "segment": (has_words, *segmenter),
                 "chars": (compact["cid"], bits, lo, hi, uni, *chars),
                 "words": (np.array(KEEP_RANGES, dtype=np.int64), *kernel.token_table(self.tokens), renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
                           wlo <= 2 <= whi and has_words, *pairs),
@@ -825,54 +857,45 @@ class CompiledModel:
             d["kernel"] = tables
             return tables
 
-    def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> Optional[tuple[np.ndarray, np.ndarray]]:
-        """:meth:`decision` on the kernel; None for a batch it does not take (a paragraph
-        whose lower-casing changes its length, which the NumPy path handles)."""
-        from ._tokenize import cut
-
-        tables = self._kernel_tables(kernel)
+    def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision` on the kernel, which splits sentences, segments and scores
+        with the GIL released. A paragraph whose lower-casing changes its length (``İ``)
+        is scored in NumPy instead, as the kernel reads both forms position by position."""
         lows = [t.lower() for t in paras]
-        if any(len(u) != len(t) for u, t in zip(lows, paras)):
-            return None
+        odd = [i for i, (u, t) in enumerate(zip(lows, paras)) if len(u) != len(t)]
+        if odd:
+            return self._split_decision(paras, pool, kernel, odd)
+        tables = self._kernel_tables(kernel)
         n = len(paras)
         low, starts = _codepoints(lows)
         orig = _codepoints(paras)[0]
         plen = np.fromiter(map(len, paras), dtype=np.int64, count=n)
-        span_arr = np.asarray(_sentence_spans(paras, pool)[1], dtype=np.int64).reshape(-1, 4)
-        scount = np.bincount(span_arr[:, 0], minlength=n).astype(np.int64)
-        n_docs = n + len(span_arr)
+        if pool:
+            sa, sb, scount = kernel.sentence_spans(orig, starts, plen, *tables["sentences"])
+        else:
+            sa = sb = np.zeros(0, np.int64)
+            scount = np.zeros(n, np.int64)
         sfirst = n + np.cumsum(scount) - scount
-        # words: each paragraph segmented once (the same tokens as its sentences one by
-        # one); a token's sentence is the one its first character lies in
-        words: list[str] = []
-        counts = np.zeros(n, np.int64)
-        patched: list[tuple[int, list[str]]] = []
-        if len(self.tokens):
-            for i, text in enumerate(paras):
-                w = cut(text)
-                words.extend(w)
-                counts[i] = len(w)
-                if "".join(w) != text:
-                    patched.append((i, w))
-        para_of = np.repeat(np.arange(n), counts)
-        tlen = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        before = np.cumsum(tlen) - tlen
-        tfirst = np.cumsum(counts) - counts
-        base = before[np.minimum(tfirst, len(words) - 1)] if len(words) else np.zeros(n, np.int64)
-        tstart = starts[para_of] + before - base[para_of]
-        for i, w in patched:  # a segmenter that drops characters (ASCII runs split): find each token
-            cursor, at_list = 0, []
-            text = paras[i]
-            for tok in w:
-                at = text.find(tok, cursor)
-                at_list.append(at if at >= 0 else cursor)
-                cursor = at_list[-1] + len(tok)
-            tstart[tfirst[i] : tfirst[i] + counts[i]] = starts[i] + np.asarray(at_list, dtype=np.int64)
         scores = kernel.score(
-            low, orig, starts, plen, sfirst, scount, span_arr[:, 1].copy(), span_arr[:, 2].copy(),
-            tstart, tlen, tfirst, counts, *tables["chars"], *tables["words"], *tables["cues"], *tables["model"], n_docs,
+            low, orig, starts, plen, sfirst, scount, sa, sb, *tables["segment"],
+            *tables["chars"], *tables["words"], *tables["cues"], *tables["model"], n + len(sa),
         )
         return scores, np.repeat(np.arange(n), scount)
+
+    def _split_decision(self, paras: Sequence[str], pool: bool, kernel: Any, odd: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision` with the paragraphs ``odd`` scored in NumPy and the rest on the
+        kernel; paragraph rows in input order, then each part's sentence rows."""
+        n = len(paras)
+        rest = np.setdiff1d(np.arange(n), odd)
+        parts = [(rest, self._kernel_decision([paras[i] for i in rest], pool, kernel)) if len(rest) else None,
+                 (np.asarray(odd), self._numpy_decision([paras[i] for i in odd], pool))]
+        head = np.empty((n, len(self.labels)))
+        tails, owners = [], []
+        for which, (scores, own) in filter(None, parts):
+            head[which] = scores[: len(which)]
+            tails.append(scores[len(which):])
+            owners.append(which[own])
+        return np.vstack([head, *tails]), np.concatenate(owners).astype(np.int64)
 
     def predict_proba(self, normalized: Sequence[str]) -> np.ndarray:
         """Label probabilities of normalised paragraphs, max-pooled over their sentences."""

@@ -19,57 +19,15 @@ to pay (see ``_compiled._KERNEL_FROM``); the NumPy path stays the reference, and
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import numpy as np
 import numba as nb
 
-_MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+from ._cutkernel import cut
+from ._hashtable import MULT as _MULT, find as _find, hash_table, log_size
+
 _CUES = 2
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
-
-
-@nb.njit(cache=True, nogil=True, inline="always")
-def _find(table: np.ndarray, key: int, shift: np.uint64) -> int:
-    """The value stored under ``key`` in a packed open-addressing table, or -1.
-
-    Each slot is one int64, ``key << 20 | value`` (-1 when empty), so a probe touches
-    one cache line, and the table is small enough to stay in the core's L2 cache."""
-    mask = len(table) - 1
-    s = np.int64((np.uint64(key) * _MULT) >> shift)
-    while True:
-        e = table[s]
-        if e == -1:
-            return -1
-        if (e >> 20) == key:
-            return e & 0xFFFFF
-        s = (s + 1) & mask
-
-
-@nb.njit(cache=True)
-def _build(keys: np.ndarray, vals: np.ndarray, logsize: int) -> np.ndarray:
-    size = 1 << logsize
-    table = np.full(size, -1, np.int64)
-    shift = np.uint64(64 - logsize)
-    mask = size - 1
-    for i in range(len(keys)):
-        s = np.int64((np.uint64(keys[i]) * _MULT) >> shift)
-        while table[s] != -1 and (table[s] >> 20) != keys[i]:
-            s = (s + 1) & mask
-        table[s] = (keys[i] << 20) | vals[i]
-    return table
-
-
-def hash_table(keys: np.ndarray, vals: np.ndarray) -> Optional[tuple[np.ndarray, np.uint64]]:
-    """A packed open-addressing table (load ≤ 1/2) of ``keys`` → ``vals``, and the shift
-    its hash uses; None when a key needs more than 43 bits or a value more than 20."""
-    keys = np.ascontiguousarray(keys, dtype=np.int64)
-    vals = np.ascontiguousarray(vals, dtype=np.int64)
-    if len(keys) and (keys.min() < 0 or keys.max() >= 1 << 43 or vals.min() < 0 or vals.max() >= 1 << 20):
-        return None
-    logsize = max(4, int(2 * max(len(keys), 1) - 1).bit_length())
-    return _build(keys, vals, logsize), np.uint64(64 - logsize)
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
@@ -128,8 +86,64 @@ def token_table(tokens: list[str]) -> tuple[np.ndarray, np.uint64, np.ndarray, n
     toff = np.zeros(len(tokens) + 1, np.int64)
     np.cumsum(lengths, out=toff[1:])
     tcps = np.frombuffer("".join(tokens).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
-    logsize = max(4, int(2 * max(len(tokens), 1) - 1).bit_length())
+    logsize = log_size(len(tokens))
     return _build_tokens(_token_hashes(tcps, toff), logsize), np.uint64(64 - logsize), tcps, toff
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def _one_of(c, chars):  # type: ignore[no-untyped-def]
+    for x in chars:
+        if c == x:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def sentence_spans(orig, pstart, plen, ends, closes, spaces):  # type: ignore[no-untyped-def]
+    """:func:`policytag._segment.split_sentences` for each paragraph of a batch: the
+    (start, end) of each sentence, relative to its paragraph, and each paragraph's count
+    of them (0 for a paragraph of one sentence, which is not split).
+
+    A sentence ends after a character of ``ends`` not followed by one of ``closes``, or
+    after one of ``closes`` that follows one of ``ends``; each is stripped of the
+    characters in ``spaces`` (``str.isspace``) and dropped when empty."""
+    n = len(pstart)
+    scount = np.zeros(n, np.int64)
+    sa = np.empty(max(n, 16), np.int64)
+    sb = np.empty(max(n, 16), np.int64)
+    m = 0
+    for i in range(n):
+        a = pstart[i]
+        L = plen[i]
+        first = m
+        lo = 0
+        for p in range(1, L + 1):
+            if p < L:
+                here = orig[a + p - 1]
+                if not (_one_of(here, ends) and not _one_of(orig[a + p], closes)) and not (
+                    p >= 2 and _one_of(here, closes) and _one_of(orig[a + p - 2], ends)
+                ):
+                    continue
+            x = lo
+            y = p
+            while x < y and orig[a + x] <= 0x3000 and _one_of(orig[a + x], spaces):
+                x += 1
+            while y > x and orig[a + y - 1] <= 0x3000 and _one_of(orig[a + y - 1], spaces):
+                y -= 1
+            lo = p
+            if y == x:
+                continue
+            if m == len(sa):
+                sa = np.concatenate((sa, np.empty(m, np.int64)))
+                sb = np.concatenate((sb, np.empty(m, np.int64)))
+            sa[m] = x
+            sb[m] = y
+            m += 1
+        if m - first > 1:
+            scount[i] = m - first
+        else:
+            m = first
+    return sa[:m].copy(), sb[:m].copy(), scount
 
 
 @nb.njit(cache=True, nogil=True)
@@ -178,7 +192,7 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc):  # type: ignor
 def score(
     low, orig, pstart, plen,  # chars: lower-cased and original code points of the batch; paragraph offsets
     sfirst, scount, sa, sb,  # sentence docs of each paragraph and their spans (relative to it)
-    tstart, tlen, tfirst, tcount,  # segmenter tokens: start in the batch, length; each paragraph's range
+    segment, droot, trie, tshift_d, dfreq, dlogf, logtotal, emit, start, trans,  # the segmenter (_cutkernel.tables)
     cid, bits, kmin, kmax, uni, ct, cshift,  # character n-grams
     keep_ranges, tt, tshift, tcps, toff, wuni, n_tok, use_uni, use_bi, bt, bshift,  # tokens, words, word pairs
     use_cues, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf,  # cue terms grouped by first character
@@ -191,10 +205,27 @@ def score(
     out = np.zeros((n_docs, len(intercept)))
     cnt = np.zeros(len(rows) + 1, np.int32)
     maxlen = 1
-    maxtok = 1
     for i in range(n):
         maxlen = max(maxlen, plen[i])
-        maxtok = max(maxtok, tcount[i])
+    # segment the whole batch first, then score it: each phase keeps its own tables
+    # (the dictionary's, the model's) in cache instead of the two evicting each other
+    tst = np.empty(2 * len(orig) + 2 * n + 2, np.int64)  # tokens: start in the batch, length
+    tln = np.empty(len(tst), np.int64)  # (the segmenter's bound: 2 L + 2 a paragraph)
+    tfirst = np.zeros(n + 1, np.int64)
+    if segment:
+        route = np.empty(maxlen + 1)  # the segmenter's scratch
+        rto = np.empty(maxlen + 1, np.int64)
+        V = np.empty((maxlen, 4))
+        bp = np.empty((maxlen, 4), np.int64)
+        path = np.empty(maxlen, np.int64)
+        for i in range(n):
+            tfirst[i + 1] = tfirst[i] + cut(
+                orig, pstart[i], plen[i], droot, trie, tshift_d, dfreq, dlogf, logtotal, emit, start, trans,
+                route, rto, V, bp, path, tst[tfirst[i]:], tln[tfirst[i]:],
+            )
+    maxtok = 1
+    for i in range(n):
+        maxtok = max(maxtok, tfirst[i + 1] - tfirst[i])
     fb = np.full(3 * maxlen, -1, np.int64)  # feature of the n-gram of length k at p: fb[3p+k-1]
     cc = np.zeros(maxlen + 2, np.int64)  # compact character ids of the paragraph (0: none)
     wf = np.full(2 * maxtok, -1, np.int64)  # word feature and word-pair feature of each kept token
@@ -240,11 +271,9 @@ def score(
         # (_tokenize.KEEP), looked up lower-cased in the token table; then pairs of
         # consecutive kept tokens
         nk = 0
-        for t in range(tfirst[i], tfirst[i] + tcount[i]):
-            st = tstart[t]
-            ln = tlen[t]
-            if st < a or st + ln > a + L:  # not inside its paragraph: never from the segmenter
-                continue
+        for t in range(tfirst[i], tfirst[i + 1]):
+            st = tst[t]
+            ln = tln[t]
             keep = False
             h = np.uint64(_FNV_OFFSET)
             for j in range(st, st + ln):

@@ -13,7 +13,11 @@ from typing import Iterator, Optional
 from ._normalize import normalize
 from ._resources import furniture_patterns
 
-_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])(?![”’」』)\]])|(?<=[。！？!?；;][”’」』)\]])")
+# a sentence ends after one of ENDS, or after one of CLOSERS that follows one of ENDS
+# (the compiled kernel splits by the same two sets: _kernel.sentence_spans)
+ENDS = "。！？!?；;"
+CLOSERS = "”’」』)]"
+_SENTENCE_END = re.compile(rf"(?<=[{re.escape(ENDS)}])(?![{re.escape(CLOSERS)}])|(?<=[{re.escape(ENDS)}][{re.escape(CLOSERS)}])")
 _NEWLINES = re.compile(r"\r\n|\r|\n|\u2028|\u2029|\x0b|\x0c|\x1c|\x1d|\x1e|\x85")
 
 

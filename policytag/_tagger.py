@@ -140,10 +140,13 @@ class Tagger:
         return out, report
 
     def _scored_batches(self, records: Iterable[Any], batch_size: int, jobs: int) -> Iterator[tuple[list[Any], np.ndarray]]:
-        """(batch, probabilities) pairs in input order, scored here or in ``jobs`` processes."""
+        """(batch, probabilities) pairs in input order, scored here or by ``jobs`` workers."""
         if jobs <= 1:
             for batch in _batches(records, batch_size):
                 yield batch, self.predict_proba(_texts(batch))
+            return
+        if self.model.prefer_kernel():
+            yield from _threaded(records, batch_size, jobs, self.predict_proba, _texts)
             return
         yield from self._pooled(records, batch_size, jobs, _texts, _worker_proba)
 
@@ -151,23 +154,14 @@ class Tagger:
         self, records: Iterable[Any], batch_size: int, jobs: int, payload: Any, work: Any, *args: Any
     ) -> Iterator[tuple[list[Any], Any]]:
         """(batch, ``work(payload(batch), *args)``) pairs in input order, ``work`` run in
-        ``jobs`` worker processes on what ``payload`` takes of each batch; only a few
-        batches are in flight, so memory stays flat on any input size."""
+        ``jobs`` worker processes (scoring in NumPy) on what ``payload`` takes of each
+        batch; only a few batches are in flight, so memory stays flat on any input size."""
         import multiprocessing
-        from collections import deque
         from concurrent.futures import ProcessPoolExecutor
 
         ctx = multiprocessing.get_context("spawn")  # no fork: safe whatever threads the caller runs
         with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init_worker, initargs=(self,)) as pool:
-            pending: deque = deque()
-            for batch in _batches(records, batch_size):
-                pending.append((batch, pool.submit(work, payload(batch), *args)))
-                if len(pending) >= 3 * jobs:
-                    done, fut = pending.popleft()
-                    yield done, fut.result()
-            while pending:
-                done, fut = pending.popleft()
-                yield done, fut.result()
+            yield from _in_order(pool, records, batch_size, jobs, payload, work, *args)
 
     def explain(self, text: str, top: int = 8, threshold: Optional[float] = None) -> dict[str, Any]:
         """Why each label got its score: intercept, per-term contributions and the sentences
@@ -234,19 +228,53 @@ class Tagger:
     ) -> Iterator[tuple[int, str]]:
         """:meth:`tag_records`' rows (without evidence) as JSON Lines text, one
         ``(rows, text)`` chunk per batch, byte for byte what ``json.dumps`` of each row
-        gives. With ``jobs`` > 1 and the kernel in the workers (``POLICYTAG_KERNEL=numba``)
-        the rows are built and serialised there too, so this process only reads input
-        and writes text; NumPy workers only score."""
+        gives. With ``jobs`` > 1 on the compiled kernel, ``jobs`` threads score the
+        batches and build and serialise their rows too, so the calling thread only reads
+        input and writes text; worker processes (the NumPy path) only score."""
         _check_threshold(threshold)
         strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
         default = self._thresholds(threshold)
-        if jobs > 1 and _workers_use_kernel():  # fast workers: they write the rows too
-            for _, done in self._pooled(records, batch_size, jobs, _items, _worker_jsonl, default, strict):
+        if jobs > 1 and self.model.prefer_kernel():
+            for _, done in _threaded(records, batch_size, jobs, self._jsonl_of, _items, default, strict):
                 yield done
             return
-        # NumPy workers are the bottleneck: they only score, and this process writes the rows
         for batch, P in self._scored_batches(records, batch_size, jobs):
             yield len(batch), _jsonl(self.labels, _items(batch), P, default, strict)
+
+
+    def _jsonl_of(
+        self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
+    ) -> tuple[int, str]:
+        """A batch's ``(rows, JSONL text)``: scored, and its rows built and serialised."""
+        return len(items), _jsonl(self.labels, items, self.predict_proba([text for _, text, _ in items]), default, strict)
+
+
+def _in_order(pool: Any, records: Iterable[Any], batch_size: int, jobs: int, payload: Any, work: Any,
+              *args: Any) -> Iterator[tuple[list[Any], Any]]:
+    """(batch, ``work(payload(batch), *args)``) pairs in input order from an executor,
+    with at most ``3 * jobs`` batches in flight."""
+    from collections import deque
+
+    pending: deque = deque()
+    for batch in _batches(records, batch_size):
+        pending.append((batch, pool.submit(work, payload(batch), *args)))
+        if len(pending) >= 3 * jobs:
+            done, fut = pending.popleft()
+            yield done, fut.result()
+    while pending:
+        done, fut = pending.popleft()
+        yield done, fut.result()
+
+
+def _threaded(records: Iterable[Any], batch_size: int, jobs: int, work: Any, payload: Any,
+              *args: Any) -> Iterator[tuple[list[Any], Any]]:
+    """:func:`_in_order` on ``jobs`` threads of this process: for work on the compiled
+    kernel, which releases the GIL while it segments and scores, so threads run it in
+    parallel and share one copy of the model, the dictionary and numba's runtime."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(jobs, thread_name_prefix="policytag") as pool:
+        yield from _in_order(pool, records, batch_size, jobs, payload, work, *args)
 
 
 def _texts(batch: Sequence[Any]) -> list[str]:
@@ -258,32 +286,18 @@ def _items(batch: Sequence[Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [(r.id, r.text, r.extra) for r in batch]
 
 
-def _workers_use_kernel() -> bool:
-    """Whether worker pools score on the compiled kernel: only when
-    ``POLICYTAG_KERNEL=numba`` asks, as it costs ~130 MB of memory per process (LLVM)."""
-    from ._compiled import _kernel_mode
-
-    return _kernel_mode() == "numba"
-
-
 def _init_worker(tagger: "Tagger") -> None:
+    """Worker processes score in NumPy: the kernel runs on threads instead (see
+    :func:`_threaded`), as numba's runtime costs ~130 MB in each process."""
     global _WORKER_TAGGER
     import os
 
-    if not _workers_use_kernel():
-        os.environ["POLICYTAG_KERNEL"] = "numpy"
+    os.environ["POLICYTAG_KERNEL"] = "numpy"
     _WORKER_TAGGER = tagger
 
 
 def _worker_proba(texts: list[str]) -> np.ndarray:
     return _WORKER_TAGGER.predict_proba(texts)
-
-
-def _worker_jsonl(
-    items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
-) -> tuple[int, str]:
-    P = _worker_proba([text for _, text, _ in items])
-    return len(items), _jsonl(_WORKER_TAGGER.labels, items, P, default, strict)
 
 
 def _rows(
@@ -321,12 +335,54 @@ def _with_evidence(row: dict[str, Any], ev: dict[str, Any], uncertain: bool) -> 
     return out
 
 
-def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]], P: np.ndarray,
-           default: np.ndarray, strict: Optional[np.ndarray]) -> str:
+_FOUR_PLACES: list[str] = []
+
+
+def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
+    """``repr(round(p, 4))`` of each probability, row by row, without a Python call per
+    value: ``rint(p * 1e4)`` indexes the strings of 0.0, 0.0001 … 1.0. Where the product
+    lies so near a half that its rounding error could decide (or p is outside [0, 1]),
+    Python's ``round`` itself is used."""
     import json
 
-    dumps = json.JSONEncoder(ensure_ascii=False).encode
-    return "".join([dumps(row) + "\n" for row in _rows(labels, items, P, default, strict)])
+    if not _FOUR_PLACES:
+        _FOUR_PLACES.extend(repr(q / 10000) for q in range(10001))
+    scaled = P * 1e4
+    q = np.rint(scaled)
+    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)
+    table = _FOUR_PLACES
+    rows = [tuple([table[i] for i in row]) for row in q.astype(np.int64).clip(0, 10000).tolist()]
+    for i in np.flatnonzero(~exact.all(axis=1)).tolist():
+        rows[i] = tuple(json.dumps(round(p, 4)) for p in P[i].tolist())
+    return rows
+
+
+def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]], P: np.ndarray,
+           default: np.ndarray, strict: Optional[np.ndarray]) -> str:
+    """The JSON lines of :func:`_rows`, byte for byte ``json.dumps(row, ensure_ascii=False)``
+    of each, written from pieces: the label lists and the score keys are formatted once
+    per batch, and only the id, text, scores and carried fields per row."""
+    import json
+
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    th = strict if strict is not None else default
+    on = (P >= th) @ (1 << np.arange(len(labels)))  # each row's labels as a bit mask
+    uncertain = ((P >= default).any(axis=1) & (on == 0)).tolist() if strict is not None else None
+    given = {int(m): encode([lab for j, lab in enumerate(labels) if m >> j & 1]) for m in np.unique(on)}
+    scores = "{" + ", ".join(encode(lab).replace("%", "%%") + ": %s" for lab in labels) + "}"
+    own = ("id", "text", "labels", "scores") + (("uncertain",) if strict is not None else ())
+    out = []
+    for k, ((rid, text, extra), shown, mask) in enumerate(zip(items, _rounded(P), on.tolist())):
+        line = '{"id": ' + encode(rid) + ', "text": ' + encode(text) + ', "labels": ' + given[mask] + ', "scores": ' + (
+            scores % shown)
+        if uncertain is not None:
+            line += ', "uncertain": true' if uncertain[k] else ', "uncertain": false'
+        if extra:
+            rest = {key: value for key, value in extra.items() if key not in own}
+            if rest:
+                line += ", " + encode(rest)[1:-1]
+        out.append(line + "}\n")
+    return "".join(out)
 
 
 _WORKER_TAGGER: Optional["Tagger"] = None

@@ -106,6 +106,18 @@ def _get_cut() -> Callable[[str], list[str]]:
     return _cut
 
 
+def uses_rjieba() -> bool:
+    """Whether :func:`cut` runs (or will run) rjieba, found without loading a segmenter:
+    the compiled kernel's own segmenter (:mod:`policytag._cutkernel`) gives rjieba's tokens."""
+    if _cut is not None:
+        return _backend == "rjieba"
+    if os.environ.get("POLICYTAG_SEGMENTER", "").strip().lower() == "jieba":
+        return False
+    import importlib.util
+
+    return importlib.util.find_spec("rjieba") is not None
+
+
 def cut(text: str) -> list[str]:
     """Raw segmenter output (punctuation and case kept); :func:`tokenize` filters it."""
     return _get_cut()(text)

@@ -86,3 +86,19 @@ hostile_text = st.one_of(
     messy_text.map(lambda t: t + "\x00" + t),
     st.just(""),
 )
+
+#: Text that exercises a segmenter: dictionary words, rare and extension-A ideographs,
+#: ideographs beyond the BMP, ASCII runs joined by - _ . + % #, and spaces.
+_SEGMENTER_PIECES = [
+    "大气污染防治", "河湖长制", "国考断面", "中华人民共和国", "碳达峰", "督察整改", "一岗双责",
+    "㐀㐁", "鿖鿗", "豈更", "𠀀𠀁", "丂", "PM2.5", "pm_2.5", "0831-8208216", "xxx.gov.cn",
+    "a.-b", "1.5%.2", "12%3", "AT&T", "c#", "a+b", "_a_", "x1.2.3", "AB-CD", "İ", " ", "\u3000", "\t",
+]
+segmenter_text = st.lists(
+    st.one_of(
+        st.sampled_from(_SEGMENTER_PIECES),
+        st.text(alphabet=SIMPLIFIED + TRADITIONAL + "的了是在和与及" + PUNCT + DIGITS + LATIN + "-_.%#&+", min_size=1, max_size=10),
+        st.text(max_size=4),
+    ),
+    max_size=20,
+).map("".join)

@@ -35,7 +35,12 @@ def _both(model: CompiledModel, texts, monkeypatch) -> tuple[np.ndarray, np.ndar
     monkeypatch.setenv("POLICYTAG_KERNEL", "numpy")
     expected = model.predict_proba(norm)
     monkeypatch.setenv("POLICYTAG_KERNEL", "numba")
+    in_numpy: list[str] = []
+    numpy_decision = model._numpy_decision
+    monkeypatch.setattr(model, "_numpy_decision", lambda paras, pool: in_numpy.extend(paras) or numpy_decision(paras, pool))
     got = model.predict_proba(norm)
+    # the kernel scored every paragraph but those whose lower-casing changes their length
+    assert all(len(t.lower()) != len(t) for t in in_numpy)
     return expected, got
 
 
@@ -100,7 +105,7 @@ def test_kernel_never_reads_out_of_bounds(tmp_path):
         "from policytag._normalize import normalize_many; import os\n"
         "t = Tagger.load(); rng = random.Random(0)\n"
         f"texts = {EDGE!r}\n"
-        "alphabet = '大气水土壤碳督察整改。；！？“”a-b_c.d0123 İ\\u3000'\n"
+        "alphabet = '大气水土壤碳督察整改。；！？“”a-b_c.d0123 İ\\u3000㐀鿖鿕𠀀丂%#&+'\n"
         "texts += [''.join(rng.choice(alphabet) for _ in range(rng.randint(0, 300))) for _ in range(300)]\n"
         "norm = normalize_many(texts)\n"
         "os.environ['POLICYTAG_KERNEL'] = 'numpy'; a = t.model.predict_proba(norm)\n"

@@ -98,8 +98,11 @@ def test_full_width_forms_and_padding_do_not_change_tags(shipped, text, pad, ful
 
 
 @pytest.mark.slow
-def test_worker_processes_give_the_same_rows_in_the_same_order(shipped):
+@pytest.mark.parametrize("kernel", ["auto", "numpy"])  # kernel threads / NumPy worker processes
+def test_workers_give_the_same_rows_in_the_same_order(shipped, kernel, monkeypatch):
     from policytag._documents import Record
+
+    monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
 
     texts = list(CLEAR) * 40
     recs = [Record(id=str(i), text=t) for i, t in enumerate(texts)]
@@ -108,10 +111,12 @@ def test_worker_processes_give_the_same_rows_in_the_same_order(shipped):
     assert one == two
 
 
-@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("jobs,kernel", [(1, "auto"), (2, "auto"), (2, "numpy")])
 @pytest.mark.parametrize("min_precision", [None, 0.9])
-def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, min_precision):
+def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, kernel, min_precision, monkeypatch):
     import json
+
+    monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
 
     from policytag import Tagger
     from policytag._documents import Record
@@ -128,3 +133,14 @@ def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, min_precision
     chunks = list(tagger.jsonl_chunks(records, batch_size=5, min_precision=min_precision, jobs=jobs))
     assert "".join(text for _, text in chunks) == expected
     assert sum(n for n, _ in chunks) == len(records)
+
+
+@given(P=st.lists(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.5, 0.00005, 0.99995, 0.12345, 1e-300])),
+                           min_size=6, max_size=6), min_size=1, max_size=20))
+def test_scores_are_written_as_json_writes_them_rounded_to_four_places(P):
+    import json
+
+    from policytag._tagger import _rounded
+
+    expected = [tuple(json.dumps(round(p, 4)) for p in row) for row in P]
+    assert _rounded(np.array(P)) == expected

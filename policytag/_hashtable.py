@@ -1,0 +1,62 @@
+"""Packed open-addressing hash tables for the compiled kernels.
+
+Each slot is one int64, ``key << 20 | value`` (-1 when empty), so a probe touches one
+cache line; keys up to 43 bits, values up to 20. Used by the scoring kernel
+(:mod:`policytag._kernel`: n-grams, word pairs, cue groups) and the segmenter
+(:mod:`policytag._cutkernel`: the dictionary trie).
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numba as nb
+import numpy as np
+
+MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
+def find(table: np.ndarray, key: int, shift: np.uint64) -> int:
+    """The value stored under ``key`` in a packed table, or -1.
+
+    The table's load is at most 1/2, and it is small enough to stay in the core's L2
+    cache for the model's tables."""
+    mask = len(table) - 1
+    s = np.int64((np.uint64(key) * MULT) >> shift)
+    while True:
+        e = table[s]
+        if e == -1:
+            return -1
+        if (e >> 20) == key:
+            return e & 0xFFFFF
+        s = (s + 1) & mask
+
+
+@nb.njit(cache=True)
+def _build(keys: np.ndarray, vals: np.ndarray, logsize: int) -> np.ndarray:
+    size = 1 << logsize
+    table = np.full(size, -1, np.int64)
+    shift = np.uint64(64 - logsize)
+    mask = size - 1
+    for i in range(len(keys)):
+        s = np.int64((np.uint64(keys[i]) * MULT) >> shift)
+        while table[s] != -1 and (table[s] >> 20) != keys[i]:
+            s = (s + 1) & mask
+        table[s] = (keys[i] << 20) | vals[i]
+    return table
+
+
+def log_size(n: int) -> int:
+    """log2 of the table size that keeps ``n`` keys at a load of at most 1/2."""
+    return max(4, int(2 * max(n, 1) - 1).bit_length())
+
+
+def hash_table(keys: np.ndarray, vals: np.ndarray) -> Optional[tuple[np.ndarray, np.uint64]]:
+    """A packed table of ``keys`` → ``vals`` and the shift its hash uses; None when a
+    key needs more than 43 bits or a value more than 20."""
+    keys = np.ascontiguousarray(keys, dtype=np.int64)
+    vals = np.ascontiguousarray(vals, dtype=np.int64)
+    if len(keys) and (keys.min() < 0 or keys.max() >= 1 << 43 or vals.min() < 0 or vals.max() >= 1 << 20):
+        return None
+    logsize = log_size(len(keys))
+    return _build(keys, vals, logsize), np.uint64(64 - logsize)
