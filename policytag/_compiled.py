@@ -842,12 +842,15 @@ class CompiledModel:
             except ValueError:  # a user dictionary the compiled segmenter cannot replicate
                 d["kernel"] = None
                 return None
+            token_table = kernel.token_table(self.tokens)
             spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
             tables = {
                 "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
                 "segment": (has_words, *segmenter),
                 "chars": (compact["cid"], bits, lo, hi, uni, *chars),
-                "words": (np.array(KEEP_RANGES, dtype=np.int64), *kernel.token_table(self.tokens), renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
+                "words": (np.array(KEEP_RANGES, dtype=np.int64), *token_table,
+                          _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
+                          renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
                           wlo <= 2 <= whi and has_words, *pairs),
                 "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
                          np.array([len(it[1]) for it in items], dtype=np.int64),

@@ -35,8 +35,12 @@ from ._hashtable import MULT, find, log_size
 MIN_FLOAT = -3.14e100
 _B, _E, _M, _S = 0, 1, 2, 3  # jieba's states, in the order its tie-breaks compare them
 _HMM_LO, _HMM_HI = 0x4E00, 0x9FD5  # the characters jieba's HMM segments (its ``re_han``)
+_NODE = (1 << 19) - 1  # a trie value: the node id, and _WORD set when the node is a word
+_WORD = 1 << 19
+_UPPER, _KEPT = 1, 2  # node flags (see _build_trie)
 _PREV = np.array([[_E, _S], [_B, _M], [_M, _B], [_S, _E]], np.int64)  # states that may precede each
 _tables: Optional[tuple[Any, ...]] = None
+_node_flags: list[np.ndarray] = []
 _lock = threading.Lock()
 
 
@@ -62,9 +66,10 @@ def _in_dict_class(c: int) -> bool:
 
 
 @nb.njit(cache=True, nogil=True)
-def _emit(cps, st, ln, out_st, out_ln, n):  # type: ignore[no-untyped-def]
-    """Append token ``cps[st:st+ln]`` at ``n``; an ASCII token joined by ``-``, ``_`` or a
-    ``.`` next to a letter goes in as its parts (``[A-Za-z]+|[0-9]+(?:\\.[0-9]+)*``)."""
+def _emit(cps, st, ln, nd, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
+    """Append token ``cps[st:st+ln]`` at ``n`` with its dictionary node ``nd`` (-1: none
+    known; a single character's is looked up); an ASCII token joined by ``-``, ``_`` or
+    a ``.`` next to a letter goes in as its parts (``[A-Za-z]+|[0-9]+(?:\\.[0-9]+)*``)."""
     joined = False
     for j in range(st, st + ln):
         c = cps[j]
@@ -76,8 +81,12 @@ def _emit(cps, st, ln, out_st, out_ln, n):  # type: ignore[no-untyped-def]
         elif c == 0x2E and ((j > st and _letter(cps[j - 1])) or (j + 1 < st + ln and _letter(cps[j + 1]))):
             joined = True
     if not joined:
+        if nd < 0 and ln == 1 and cps[st] < len(root):
+            ent = root[cps[st]]
+            nd = (ent & _NODE) if ent >= 0 and (ent & _WORD) else -1
         out_st[n] = st
         out_ln[n] = ln
+        out_nd[n] = nd
         return n + 1
     j = st
     end = st + ln
@@ -99,13 +108,14 @@ def _emit(cps, st, ln, out_st, out_ln, n):  # type: ignore[no-untyped-def]
             continue
         out_st[n] = j
         out_ln[n] = k - j
+        out_nd[n] = -1
         n += 1
         j = k
     return n
 
 
 @nb.njit(cache=True, nogil=True)
-def _skip_split(cps, p, q, out_st, out_ln, n):  # type: ignore[no-untyped-def]
+def _skip_split(cps, p, q, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """rjieba's split of a non-HMM run of unknown characters: each match of
     ``[a-zA-Z0-9]+(?:[._-][a-zA-Z0-9]+)*%?`` and each non-empty piece between."""
     r = p
@@ -114,7 +124,7 @@ def _skip_split(cps, p, q, out_st, out_ln, n):  # type: ignore[no-untyped-def]
         while m < q and not (_letter(cps[m]) or _digit(cps[m])):
             m += 1
         if m > r:
-            n = _emit(cps, r, m - r, out_st, out_ln, n)
+            n = _emit(cps, r, m - r, -1, root, out_st, out_ln, out_nd, n)
         if m == q:
             break
         t = m + 1
@@ -126,13 +136,13 @@ def _skip_split(cps, p, q, out_st, out_ln, n):  # type: ignore[no-untyped-def]
                 t += 1
         if t < q and cps[t] == 0x25:
             t += 1
-        n = _emit(cps, m, t - m, out_st, out_ln, n)
+        n = _emit(cps, m, t - m, -1, root, out_st, out_ln, out_nd, n)
         r = t
     return n
 
 
 @nb.njit(cache=True, nogil=True)
-def _viterbi(cps, p, q, emit, start, trans, V, bp, path, out_st, out_ln, n):  # type: ignore[no-untyped-def]
+def _viterbi(cps, p, q, emit, start, trans, V, bp, path, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """jieba's HMM over ``cps[p:q]`` (all in U+4E00–U+9FD5): the best B/M/E/S path, ties
     to the later state, and its words (``B…E`` spans, ``S`` singles, a tail)."""
     T = q - p
@@ -164,30 +174,30 @@ def _viterbi(cps, p, q, emit, start, trans, V, bp, path, out_st, out_ln, n):  # 
         if s == _B:
             begin = i
         elif s == _E:
-            n = _emit(cps, p + begin, i + 1 - begin, out_st, out_ln, n)
+            n = _emit(cps, p + begin, i + 1 - begin, -1, root, out_st, out_ln, out_nd, n)
             nexti = i + 1
         elif s == _S:
-            n = _emit(cps, p + i, 1, out_st, out_ln, n)
+            n = _emit(cps, p + i, 1, -1, root, out_st, out_ln, out_nd, n)
             nexti = i + 1
     if nexti < T:
-        n = _emit(cps, p + nexti, T - nexti, out_st, out_ln, n)
+        n = _emit(cps, p + nexti, T - nexti, -1, root, out_st, out_ln, out_nd, n)
     return n
 
 
 @nb.njit(cache=True, nogil=True)
-def _flush(cps, bs, be, trie, tshift, freq, emit, start, trans, V, bp, path, out_st, out_ln, n):  # type: ignore[no-untyped-def]
+def _flush(cps, bs, be, root, trie, tshift, emit, start, trans, V, bp, path, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """Words of a run of single-character steps: one character as is, a dictionary word
     character by character, anything else through the HMM."""
     if be - bs == 1:
-        return _emit(cps, bs, 1, out_st, out_ln, n)
-    node = 0
+        return _emit(cps, bs, 1, -1, root, out_st, out_ln, out_nd, n)
+    e = 0
     for j in range(bs, be):
-        node = find(trie, (node << 21) | cps[j], tshift)
-        if node < 0:
+        e = find(trie, ((e & _NODE) << 21) | cps[j], tshift)
+        if e < 0:
             break
-    if node > 0 and freq[node] > 0:
+    if e >= 0 and (e & _WORD):
         for j in range(bs, be):
-            n = _emit(cps, j, 1, out_st, out_ln, n)
+            n = _emit(cps, j, 1, -1, root, out_st, out_ln, out_nd, n)
         return n
     p = bs
     while p < be:
@@ -196,20 +206,21 @@ def _flush(cps, bs, be, trie, tshift, freq, emit, start, trans, V, bp, path, out
         while q < be and (_HMM_LO <= cps[q] <= _HMM_HI) == han:
             q += 1
         if not han:
-            n = _skip_split(cps, p, q, out_st, out_ln, n)
+            n = _skip_split(cps, p, q, root, out_st, out_ln, out_nd, n)
         elif q - p > 1:
-            n = _viterbi(cps, p, q, emit, start, trans, V, bp, path, out_st, out_ln, n)
+            n = _viterbi(cps, p, q, emit, start, trans, V, bp, path, root, out_st, out_ln, out_nd, n)
         else:
-            n = _emit(cps, p, 1, out_st, out_ln, n)
+            n = _emit(cps, p, 1, -1, root, out_st, out_ln, out_nd, n)
         p = q
     return n
 
 
 @nb.njit(cache=True, nogil=True)
-def cut(cps, a, L, root, trie, tshift, freq, logf, logtotal, emit, start, trans, route, rto, V, bp, path, out_st, out_ln):  # type: ignore[no-untyped-def]
-    """Segment ``cps[a:a+L]`` into ``out_st``/``out_ln`` (absolute starts, lengths; at
-    least ``2 * L + 2`` slots) and return the number of tokens; characters outside the
-    dictionary class give no token. ``root[c]`` is the trie node of character ``c``
+def cut(cps, a, L, root, trie, tshift, logf, logtotal, emit, start, trans, route, rto, V, bp, path, out_st, out_ln, out_nd):  # type: ignore[no-untyped-def]
+    """Segment ``cps[a:a+L]`` into ``out_st``/``out_ln``/``out_nd`` (absolute starts,
+    lengths, dictionary nodes or -1; at least ``2 * L + 2`` slots) and return the number
+    of tokens; characters outside the
+    dictionary class give no token. ``root[c]`` is the trie entry of character ``c``
     alone (-1 none). ``route``/``rto`` (``L + 1``) and ``V``/``bp``/``path``
     (``L`` rows) are scratch."""
     n = 0
@@ -228,41 +239,44 @@ def cut(cps, a, L, root, trie, tshift, freq, logf, logtotal, emit, start, trans,
             node = 0
             best = -np.inf
             bj = -1
+            bnode = -1
             i = k
             while i < N:
                 c = cps[s + i]
                 if i == k:  # the first character: a direct lookup, not a hash probe
-                    node = root[c] if c < len(root) else -1
+                    ent = root[c] if c < len(root) else -1
                 else:
-                    node = find(trie, (node << 21) | c, tshift)
-                if node < 0:
+                    ent = find(trie, (node << 21) | c, tshift)
+                if ent < 0:
                     break
-                if freq[node] > 0:
+                node = ent & _NODE
+                if ent & _WORD:  # a word, not only a prefix of words
                     v = logf[node] - logtotal + route[i + 1]
                     if v >= best:
                         best = v
                         bj = i
+                        bnode = node
                 i += 1
             if bj < 0:
                 best = 0.0 - logtotal + route[k + 1]
                 bj = k
             route[k] = best
-            rto[k] = bj
+            rto[k] = bj | ((bnode + 1) << 32)  # the route's next word: its end, and its node
         x = 0
         buf = -1
         while x < N:
-            y = rto[x] + 1
+            y = (rto[x] & 0xFFFFFFFF) + 1
             if y - x == 1:
                 if buf < 0:
                     buf = x
             else:
                 if buf >= 0:
-                    n = _flush(cps, s + buf, s + x, trie, tshift, freq, emit, start, trans, V, bp, path, out_st, out_ln, n)
+                    n = _flush(cps, s + buf, s + x, root, trie, tshift, emit, start, trans, V, bp, path, out_st, out_ln, out_nd, n)
                     buf = -1
-                n = _emit(cps, s + x, y - x, out_st, out_ln, n)
+                n = _emit(cps, s + x, y - x, (rto[x] >> 32) - 1, root, out_st, out_ln, out_nd, n)
             x = y
         if buf >= 0:
-            n = _flush(cps, s + buf, s + N, trie, tshift, freq, emit, start, trans, V, bp, path, out_st, out_ln, n)
+            n = _flush(cps, s + buf, s + N, root, trie, tshift, emit, start, trans, V, bp, path, out_st, out_ln, out_nd, n)
         s = e
     return n
 
@@ -324,9 +338,12 @@ def _parse_dictionary(raw):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True)
-def _build_trie(cps, ws, we, freqs, logsize):  # type: ignore[no-untyped-def]
+def _build_trie(cps, ws, we, freqs, logsize, keep_ranges):  # type: ignore[no-untyped-def]
     """The dictionary as a trie in one packed table, ``(parent << 21 | char) → node``
-    (node 0 the root), each node's frequency (0: only a prefix of words) and the total.
+    (node 0 the root; ``_WORD`` set on a node that is a word, not only a prefix of
+    words), each node's frequency, its flags (``_UPPER``: the word has an ASCII capital, so
+    lower-casing changes it; ``_KEPT``: it has a character in ``keep_ranges``, so the model
+    keeps it as a word) and the total (-1 when the nodes outgrow ``_NODE``).
 
     Words are added the way rjieba adds them: a word already there takes the later
     frequency and the total moves by the difference (the user dictionary's words come
@@ -336,6 +353,7 @@ def _build_trie(cps, ws, we, freqs, logsize):  # type: ignore[no-untyped-def]
     shift = np.uint64(64 - logsize)
     mask = size - 1
     freq = np.zeros(len(cps) + 1, np.int64)  # at most one node per character
+    flags = np.zeros(len(cps) + 1, np.int8)
     n_nodes = 1
     total = 0
     for w in range(len(ws)):
@@ -347,6 +365,14 @@ def _build_trie(cps, ws, we, freqs, logsize):  # type: ignore[no-untyped-def]
                 ent = table[slot]
                 if ent == -1:
                     table[slot] = (key << 20) | n_nodes
+                    c = cps[j]
+                    f = flags[node]
+                    if 0x41 <= c <= 0x5A:
+                        f |= _UPPER
+                    for r in range(len(keep_ranges)):
+                        if keep_ranges[r, 0] <= c <= keep_ranges[r, 1]:
+                            f |= _KEPT
+                    flags[n_nodes] = f
                     node = n_nodes
                     n_nodes += 1
                     break
@@ -356,7 +382,13 @@ def _build_trie(cps, ws, we, freqs, logsize):  # type: ignore[no-untyped-def]
                 slot = (slot + 1) & mask
         total += freqs[w] - freq[node]
         freq[node] = freqs[w]
-    return table, freq[:n_nodes].copy(), total
+    if n_nodes > _NODE:
+        return table, freq[:n_nodes].copy(), flags[:n_nodes].copy(), -1
+    for slot in range(size):  # flag the words among the nodes
+        ent = table[slot]
+        if ent != -1 and freq[ent & 0xFFFFF] > 0:
+            table[slot] = ent | _WORD
+    return table, freq[:n_nodes].copy(), flags[:n_nodes].copy(), total
 
 
 @nb.njit(cache=True)
@@ -410,24 +442,60 @@ def _hmm() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def tables() -> tuple[Any, ...]:
     """The segmenter's data for :func:`cut`, built once per process (about 0.2 s):
-    (each character's trie node, the trie, its hash shift, node frequencies, their logs, log of the total, emission,
-    start and transition log-probabilities)."""
+    (each character's trie entry, the trie, its hash shift, each node's log frequency,
+    log of the total, emission, start and transition log-probabilities)."""
     global _tables
     if _tables is None:
         with _lock:
             if _tables is None:
+                from ._tokenize import KEEP_RANGES
+
                 cps, ws, we, fq = _parse_dictionary(_dictionary())
-                trie, freq, total = _build_trie(cps, ws, we, fq, log_size(len(cps)))
+                trie, freq, flags, total = _build_trie(cps, ws, we, fq, log_size(len(cps)), np.array(KEEP_RANGES, np.int64))
                 logsize = log_size(len(cps))
                 del cps, ws, we, fq
-                if len(freq) >= 1 << 20:
+                if total < 0:
                     raise ValueError("the segmenter's dictionary has more prefixes than its table holds")
                 # math.log (the C library's log, as the Rust port uses) of each frequency
                 values, which = np.unique(freq, return_inverse=True)
                 logf = np.array([math.log(f) if f > 0 else 0.0 for f in values.tolist()])[which]
                 root = _roots(trie, np.uint64(64 - logsize), 0x2FA20)
-                _tables = (root, trie, np.uint64(64 - logsize), freq, logf, math.log(total), *_hmm())
+                _tables = (root, trie, np.uint64(64 - logsize), logf, math.log(total), *_hmm())
+                _node_flags[:] = [flags]
     return _tables
+
+
+@nb.njit(cache=True)
+def _node_tokens(root, trie, tshift, flags, tcps, toff):  # type: ignore[no-untyped-def]
+    """For each dictionary node: the id of the model token that is its word, or -1 when
+    no token is (the word is its own lower case), -2 when a hash lookup must decide (it
+    has an ASCII capital), -3 when the model never keeps it as a word."""
+    out = np.full(len(flags), -1, np.int32)
+    for nd in range(len(flags)):
+        if not (flags[nd] & _KEPT):
+            out[nd] = -3
+        elif flags[nd] & _UPPER:
+            out[nd] = -2
+    for t in range(len(toff) - 1):
+        ent = -1
+        for j in range(toff[t], toff[t + 1]):
+            c = tcps[j]
+            if j == toff[t]:
+                ent = root[c] if c < len(root) else -1
+            else:
+                ent = find(trie, ((ent & _NODE) << 21) | c, tshift)
+            if ent < 0:
+                break
+        if ent >= 0 and (ent & _WORD) and toff[t + 1] > toff[t]:
+            out[ent & _NODE] = t
+    return out
+
+
+def node_tokens(tcps: np.ndarray, toff: np.ndarray) -> np.ndarray:
+    """:func:`_node_tokens` for a model's tokens (code points ``tcps``, offsets ``toff``),
+    so the scoring kernel finds a dictionary word's token without hashing it."""
+    root, trie, tshift = tables()[:3]
+    return _node_tokens(root, trie, tshift, _node_flags[0], tcps, toff)
 
 
 def segment(text: str) -> list[tuple[int, int]]:
@@ -439,7 +507,8 @@ def segment(text: str) -> list[tuple[int, int]]:
     out_ln = np.empty(2 * L + 2, np.int64)
     n = cut(
         cps, 0, L, *tables(), np.empty(L + 1), np.empty(L + 1, np.int64),
-        np.empty((max(L, 1), 4)), np.empty((max(L, 1), 4), np.int64), np.empty(max(L, 1), np.int64), out_st, out_ln,
+        np.empty((max(L, 1), 4)), np.empty((max(L, 1), 4), np.int64), np.empty(max(L, 1), np.int64),
+        out_st, out_ln, np.empty(2 * L + 2, np.int64),
     )
     return list(zip(out_st[:n].tolist(), out_ln[:n].tolist()))
 
@@ -447,6 +516,6 @@ def segment(text: str) -> list[tuple[int, int]]:
 def empty_tables() -> tuple[Any, ...]:
     """Tables of the right types for a model without word features (never segmented)."""
     return (
-        np.full(1, -1, np.int32), np.full(16, -1, np.int64), np.uint64(60), np.zeros(1, np.int64), np.zeros(1), 0.0,
+        np.full(1, -1, np.int32), np.full(16, -1, np.int64), np.uint64(60), np.zeros(1), 0.0,
         np.full((4, _HMM_HI - _HMM_LO + 1), MIN_FLOAT), np.zeros(4), np.zeros((4, 4)),
     )

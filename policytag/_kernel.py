@@ -192,9 +192,9 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc):  # type: ignor
 def score(
     low, orig, pstart, plen,  # chars: lower-cased and original code points of the batch; paragraph offsets
     sfirst, scount, sa, sb,  # sentence docs of each paragraph and their spans (relative to it)
-    segment, droot, trie, tshift_d, dfreq, dlogf, logtotal, emit, start, trans,  # the segmenter (_cutkernel.tables)
+    segment, droot, trie, tshift_d, dlogf, logtotal, emit, start, trans,  # the segmenter (_cutkernel.tables)
     cid, bits, kmin, kmax, uni, ct, cshift,  # character n-grams
-    keep_ranges, tt, tshift, tcps, toff, wuni, n_tok, use_uni, use_bi, bt, bshift,  # tokens, words, word pairs
+    keep_ranges, tt, tshift, tcps, toff, node_tok, wuni, n_tok, use_uni, use_bi, bt, bshift,  # tokens, words, word pairs
     use_cues, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf,  # cue terms grouped by first character
     rows, logs, bw, intercept, n_docs,
 ):  # type: ignore[no-untyped-def]
@@ -211,6 +211,7 @@ def score(
     # (the dictionary's, the model's) in cache instead of the two evicting each other
     tst = np.empty(2 * len(orig) + 2 * n + 2, np.int64)  # tokens: start in the batch, length
     tln = np.empty(len(tst), np.int64)  # (the segmenter's bound: 2 L + 2 a paragraph)
+    tnd = np.empty(len(tst), np.int64)  # and dictionary node (-1: none)
     tfirst = np.zeros(n + 1, np.int64)
     if segment:
         route = np.empty(maxlen + 1)  # the segmenter's scratch
@@ -220,8 +221,8 @@ def score(
         path = np.empty(maxlen, np.int64)
         for i in range(n):
             tfirst[i + 1] = tfirst[i] + cut(
-                orig, pstart[i], plen[i], droot, trie, tshift_d, dfreq, dlogf, logtotal, emit, start, trans,
-                route, rto, V, bp, path, tst[tfirst[i]:], tln[tfirst[i]:],
+                orig, pstart[i], plen[i], droot, trie, tshift_d, dlogf, logtotal, emit, start, trans,
+                route, rto, V, bp, path, tst[tfirst[i]:], tln[tfirst[i]:], tnd[tfirst[i]:],
             )
     maxtok = 1
     for i in range(n):
@@ -274,18 +275,23 @@ def score(
         for t in range(tfirst[i], tfirst[i + 1]):
             st = tst[t]
             ln = tln[t]
-            keep = False
-            h = np.uint64(_FNV_OFFSET)
-            for j in range(st, st + ln):
-                ch = orig[j]
-                for r in range(len(keep_ranges)):
-                    if keep_ranges[r, 0] <= ch <= keep_ranges[r, 1]:
-                        keep = True
-                        break
-                h = (h ^ np.uint64(low[j])) * _FNV_PRIME
-            if not keep:
+            u = node_tok[tnd[t]] if tnd[t] >= 0 else -2  # a dictionary word: known directly
+            if u == -3:
                 continue
-            tid[nk] = _find_token(tt, tshift, tcps, toff, low, st, ln, np.int64(h >> np.uint64(2)))
+            if u == -2:
+                keep = False
+                h = np.uint64(_FNV_OFFSET)
+                for j in range(st, st + ln):
+                    ch = orig[j]
+                    for r in range(len(keep_ranges)):
+                        if keep_ranges[r, 0] <= ch <= keep_ranges[r, 1]:
+                            keep = True
+                            break
+                    h = (h ^ np.uint64(low[j])) * _FNV_PRIME
+                if not keep:
+                    continue
+                u = _find_token(tt, tshift, tcps, toff, low, st, ln, np.int64(h >> np.uint64(2)))
+            tid[nk] = u
             sd = -1
             for s in range(sfirst[i], sfirst[i] + scount[i]):
                 if sa[s - n] <= st - a < sb[s - n]:
