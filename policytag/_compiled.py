@@ -144,6 +144,23 @@ def _sentence_spans(paras: Sequence[str], pool: bool) -> tuple[list[list[str]], 
     return sentences, spans
 
 
+def _ramp(lengths: np.ndarray) -> np.ndarray:
+    """0, 1, … lengths[0]-1, 0, 1, … lengths[1]-1, …"""
+    total = int(lengths.sum())
+    return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _pooled(scores: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
+    """Probabilities of ``n`` paragraphs: the sigmoid of their own rows (``scores[:n]``),
+    raised to the highest of their sentence rows (``owners``: the paragraph of each)."""
+    with np.errstate(over="ignore"):
+        P = 1.0 / (1.0 + np.exp(-scores))
+    head = P[:n].copy()
+    if len(owners):
+        np.maximum.at(head, owners, P[n:])
+    return head
+
+
 def _sentence_map(n_chars: int, starts: np.ndarray, spans: np.ndarray) -> np.ndarray:
     """For each position of a joined text: the sentence doc it lies in, or -1.
 
@@ -152,9 +169,7 @@ def _sentence_map(n_chars: int, starts: np.ndarray, spans: np.ndarray) -> np.nda
     out = np.full(n_chars, -1, dtype=np.int64)
     if len(spans):
         lengths = spans[:, 2] - spans[:, 1]
-        total = int(lengths.sum())
-        ramp = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-        out[np.repeat(starts[spans[:, 0]] + spans[:, 1], lengths) + ramp] = np.repeat(spans[:, 3], lengths)
+        out[np.repeat(starts[spans[:, 0]] + spans[:, 1], lengths) + _ramp(lengths)] = np.repeat(spans[:, 3], lengths)
     return out
 
 
@@ -844,7 +859,10 @@ class CompiledModel:
                 return None
             token_table = kernel.token_table(self.tokens)
             spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+            from ._normalize import gap_ranges, gloss_starts, pass_through_table
+
             tables = {
+                "prepare": (pass_through_table(), code_points(gloss_starts()), np.array(gap_ranges(), dtype=np.int64)),
                 "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
                 "segment": (has_words, *segmenter),
                 "chars": (compact["cid"], bits, lo, hi, uni, *chars),
@@ -868,11 +886,17 @@ class CompiledModel:
         odd = [i for i, (u, t) in enumerate(zip(lows, paras)) if len(u) != len(t)]
         if odd:
             return self._split_decision(paras, pool, kernel, odd)
-        tables = self._kernel_tables(kernel)
-        n = len(paras)
         low, starts = _codepoints(lows)
         orig = _codepoints(paras)[0]
-        plen = np.fromiter(map(len, paras), dtype=np.int64, count=n)
+        plen = np.fromiter(map(len, paras), dtype=np.int64, count=len(paras))
+        return self._kernel_scores(kernel, orig, low, starts, plen, pool)
+
+    def _kernel_scores(self, kernel: Any, orig: np.ndarray, low: np.ndarray, starts: np.ndarray, plen: np.ndarray,
+                       pool: bool) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`decision` of a batch given as code points (original and lower-cased,
+        each paragraph at ``starts`` for ``plen``), on the kernel."""
+        tables = self._kernel_tables(kernel)
+        n = len(starts)
         if pool:
             sa, sb, scount = kernel.sentence_spans(orig, starts, plen, *tables["sentences"])
         else:
@@ -905,13 +929,79 @@ class CompiledModel:
         n = len(normalized)
         if n == 0:
             return np.zeros((0, len(self.labels)))
-        scores, owners = self.decision(normalized, self.pool_sentences)
-        with np.errstate(over="ignore"):
-            P = 1.0 / (1.0 + np.exp(-scores))
-        head = P[:n].copy()
-        if len(owners):
-            np.maximum.at(head, owners, P[n:])
-        return head
+        return _pooled(*self.decision(normalized, self.pool_sentences), n)
+
+    def proba_of_texts(self, texts: Sequence[Any]) -> np.ndarray:
+        """:meth:`predict_proba` of raw texts, normalised here (a non-string counts as
+        empty, and a text that normalises to nothing gets 0 for every label).
+
+        On the kernel, a text that :func:`~policytag._normalize.pass_through_table`
+        passes is normalised and lower-cased in the kernel too (``_kernel.prepare``, the
+        same result as ``normalize``; most policy text), so only the rest costs Python."""
+        items = [t if isinstance(t, str) else "" for t in texts]
+        n = len(items)
+        kernel = self._kernel_for(n)
+        if kernel is None:
+            from ._normalize import normalize_many
+
+            normalized = normalize_many(items)
+            P = self.predict_proba(normalized) if n else np.zeros((0, len(self.labels)))
+            empty = np.array([not t for t in normalized], dtype=bool)
+        else:
+            P, empty = self._kernel_proba_of_texts(items, kernel)
+        if empty.any():
+            P[empty] = 0.0
+        return P
+
+    def _kernel_proba_of_texts(self, items: list[str], kernel: Any) -> tuple[np.ndarray, np.ndarray]:
+        from ._normalize import normalize, wide_mapped
+
+        tables = self._kernel_tables(kernel)
+        n = len(items)
+        mapped, starts, lengths = wide_mapped(items)
+        orig, low, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
+        odd: list[int] = []
+        oddtext: list[str] = []
+        if not ok.all():
+            # texts the kernel does not normalise (traditional script, glosses, rare
+            # characters …): normalised here and spliced in; one whose lower-casing
+            # changes its length is left empty for the kernel and scored in NumPy
+            bad = np.flatnonzero(~ok)
+            fixed, fixed_low = [], []
+            for i in bad.tolist():
+                t = normalize(items[i])
+                u = t.lower()
+                if len(u) != len(t):
+                    odd.append(i)
+                    oddtext.append(t)
+                    t = u = ""
+                fixed.append(t)
+                fixed_low.append(u)
+            new_len = plen.copy()
+            new_len[bad] = [len(t) for t in fixed]
+            new_start = np.cumsum(new_len) - new_len
+            out = np.empty(int(new_len.sum()), np.int64)
+            out_low = np.empty(len(out), np.int64)
+            keep = np.where(ok, plen, 0)
+            dst = np.repeat(new_start, keep) + _ramp(keep)
+            src = dst + np.repeat(starts - new_start, keep)
+            out[dst] = orig[src]
+            out_low[dst] = low[src]
+            flen = new_len[bad]
+            dst = np.repeat(new_start[bad], flen) + _ramp(flen)
+            out[dst] = np.frombuffer("".join(fixed).encode("utf-32-le"), dtype=np.uint32)
+            out_low[dst] = np.frombuffer("".join(fixed_low).encode("utf-32-le"), dtype=np.uint32)
+            orig, low, starts, plen = out, out_low, new_start, new_len
+        P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n) if n else np.zeros((0, len(self.labels)))
+        empty = plen == 0
+        if odd:
+            P[odd] = self.predict_proba_numpy(oddtext)
+            empty[odd] = False
+        return P, empty
+
+    def predict_proba_numpy(self, normalized: Sequence[str]) -> np.ndarray:
+        """:meth:`predict_proba` on the NumPy path whatever the kernel mode."""
+        return _pooled(*self._numpy_decision(normalized, self.pool_sentences), len(normalized))
 
     def feature_name(self, j: int) -> str:
         """A readable name for feature ``j``: a word, a word pair, a character n-gram or a cue."""

@@ -98,6 +98,59 @@ def _one_of(c, chars):  # type: ignore[no-untyped-def]
     return False
 
 
+@nb.njit(cache=True, nogil=True, inline="always")
+def _in_ranges(c, ranges):  # type: ignore[no-untyped-def]
+    for r in range(len(ranges)):
+        if ranges[r, 0] <= c <= ranges[r, 1]:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True)
+def prepare(mapped, starts, lengths, table, gloss, gaps):  # type: ignore[no-untyped-def]
+    """:func:`policytag._normalize.normalize` and ``str.lower`` of each text of a batch
+    (code points after the full-width mapping, ``_normalize.wide_mapped``) whose every
+    character passes ``table`` (``_normalize.pass_through_table``): white space runs
+    become one space, none at the ends and none between two characters of ``gaps``.
+
+    Returns the normalised and lower-cased code points (each text at its old start,
+    now ``plen`` long) and whether each text was done; a text with a character the
+    table refuses, or a ``(`` before a character of ``gloss`` (a pinyin gloss), is
+    left to ``normalize`` (``ok`` False, ``plen`` 0)."""
+    n = len(starts)
+    orig = np.empty(len(mapped), np.int64)
+    low = np.empty(len(mapped), np.int64)
+    plen = np.zeros(n, np.int64)
+    ok = np.ones(n, np.bool_)
+    size = len(table)
+    for i in range(n):
+        a = starts[i]
+        end = a + lengths[i]
+        o = a
+        prev = -1
+        pending = False
+        for p in range(a, end):
+            c = mapped[p]
+            if c == 0x20 or c == 0x09 or c == 0x0A or c == 0x0D:
+                pending = prev >= 0
+                continue
+            if c >= size or table[c] < 0 or (c == 0x28 and p + 1 < end and _one_of(mapped[p + 1], gloss)):
+                ok[i] = False
+                break
+            if pending and not (_in_ranges(prev, gaps) and _in_ranges(c, gaps)):
+                orig[o] = 0x20
+                low[o] = 0x20
+                o += 1
+            pending = False
+            orig[o] = c
+            low[o] = table[c]
+            o += 1
+            prev = c
+        if ok[i]:
+            plen[i] = o - a
+    return orig, low, plen, ok
+
+
 @nb.njit(cache=True, nogil=True)
 def sentence_spans(orig, pstart, plen, ends, closes, spaces):  # type: ignore[no-untyped-def]
     """:func:`policytag._segment.split_sentences` for each paragraph of a batch: the

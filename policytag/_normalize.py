@@ -15,16 +15,19 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
-_CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
+_GAP_RANGES = _CJK_RANGES + ((0x3000, 0x303F),)  # no space is kept between two of these
+_CJK = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # One pinyin syllable: toned letters, or plain letters with a tone digit.
 _SYLLABLE = rf"(?:[a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}|[a-zü]{{1,6}}[1-5])"
 _GLOSS = re.compile(rf"(?<=[{_CJK}])(?:\s?\({_SYLLABLE}(?:\s{_SYLLABLE}){{0,3}}\))+")
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
-_CJK_GAP = re.compile(rf"(?<=[{_CJK}\u3000-\u303f]) (?=[{_CJK}\u3000-\u303f])")
+_GAP = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _GAP_RANGES)
+_CJK_GAP = re.compile(rf"(?<=[{_GAP}]) (?=[{_GAP}])")
 
 # full-width ASCII and the ideographic space: exactly their NFKC mappings
 _WIDE = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
@@ -105,15 +108,9 @@ def normalize_many(texts: Iterable[Optional[str]]) -> list[str]:
         return [normalize(t) for t in items]
     import numpy as np
 
-    lengths = np.fromiter((len(t) for t in items), dtype=np.int64, count=len(items))
-    cps = np.frombuffer("".join(items).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
-    mapped = np.where(wide, cps - 0xFEE0, cps).astype(np.uint32)
-    mapped[cps == 0x3000] = 0x20
+    mapped, starts, lengths = wide_mapped(items)
     table = _traditional_table()
     hit = table[np.minimum(mapped, len(table) - 1)] & (mapped < len(table))
-    starts = np.zeros(len(items), dtype=np.int64)
-    np.cumsum(lengths[:-1], out=starts[1:])
     nonempty = lengths > 0
     traditional = np.zeros(len(items), dtype=bool)
     if nonempty.any():
@@ -130,6 +127,69 @@ def normalize_many(texts: Iterable[Optional[str]]) -> list[str]:
         else:
             out.append(_finish(text, bool(traditional[i])))
     return out
+
+
+def wide_mapped(items: Sequence[str]) -> tuple["Any", "Any", "Any"]:
+    """The code points of a batch of texts (joined, uint32) with full-width ASCII and the
+    ideographic space mapped as NFKC maps them, and each text's start and length."""
+    import numpy as np
+
+    lengths = np.fromiter((len(t) for t in items), dtype=np.int64, count=len(items))
+    cps = np.frombuffer("".join(items).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    wide = (cps >= 0xFF01) & (cps <= 0xFF5E)
+    mapped = np.where(wide, cps - 0xFEE0, cps).astype(np.uint32)
+    mapped[cps == 0x3000] = 0x20
+    starts = np.zeros(len(items), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    return mapped, starts, lengths
+
+
+# ranges whose characters the compiled normaliser may pass through (each is still checked)
+_PASS_RANGES = ((0x09, 0xFF), (0x2010, 0x205E), (0x2190, 0x27BF), (0x3001, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+_PASS: Optional["Any"] = None
+
+
+def pass_through_table() -> "Any":
+    """For each BMP character (after the full-width mapping): its lower case when
+    :func:`normalize` leaves it as it is in any context, else -1; the compiled
+    normaliser (``_kernel.prepare``) hands a text with any -1 character to
+    :func:`normalize`. Space, tab, CR and LF map to themselves (they are collapsed).
+
+    A character passes when NFKC leaves it alone and it does not combine (no
+    combining class, and none of the ranges above holds a character that composes with
+    the one before it), it is not invisible, t2s does not change it, it is not other
+    white space, and lower-casing gives one character."""
+    global _PASS
+    if _PASS is None:
+        import numpy as np
+
+        table = np.full(0x10000, -1, dtype=np.int32)
+        traditional = _changed_by_t2s()
+        for lo, hi in _PASS_RANGES:
+            for c in range(lo, hi + 1):
+                ch = chr(c)
+                if ch in " \t\r\n":
+                    table[c] = c
+                    continue
+                low = ch.lower()
+                if (
+                    len(low) == 1 and not ch.isspace() and not _INVISIBLE.match(ch) and ch not in traditional
+                    and not unicodedata.combining(ch) and unicodedata.normalize("NFKC", ch) == ch
+                ):
+                    table[c] = ord(low)
+        _PASS = table
+    return _PASS
+
+
+def gloss_starts() -> str:
+    """Characters that may follow ``(`` in a pinyin gloss (the compiled normaliser hands
+    such a text to :func:`normalize`)."""
+    return "abcdefghijklmnopqrstuvwxyzü" + _TONED
+
+
+def gap_ranges() -> tuple[tuple[int, int], ...]:
+    """The characters between two of which a space is dropped (``_CJK_GAP``)."""
+    return _GAP_RANGES
 
 
 _TABLE = None

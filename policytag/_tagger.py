@@ -58,17 +58,9 @@ class Tagger:
         return self.thresholds if threshold is None else np.full(len(self.labels), float(threshold))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Probability of each label, shape ``(len(texts), len(self.labels))``, in ``self.labels`` order."""
-        from ._normalize import normalize_many
-
-        normalized = normalize_many(texts)
-        if not normalized:
-            return np.zeros((0, len(self.labels)))
-        P = self.model.predict_proba(normalized)
-        empty = np.array([not t for t in normalized])
-        if empty.any():
-            P[empty] = 0.0
-        return P
+        """Probability of each label, shape ``(len(texts), len(self.labels))``, in ``self.labels``
+        order; 0 for every label of a text that normalises to nothing."""
+        return self.model.proba_of_texts(list(texts))
 
     def predict(self, texts: Sequence[str], threshold: Optional[float] = None) -> np.ndarray:
         """Indicator matrix of labels (per-label thresholds, or one ``threshold`` for all)."""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from policytag import _compiled
 from policytag._compiled import CompiledModel
 from policytag._normalize import normalize_many
-from strategies import hostile_text, messy_text
+from strategies import hostile_text, messy_text, segmenter_text
 
 pytest.importorskip("numba")
 
@@ -117,3 +117,47 @@ def test_kernel_never_reads_out_of_bounds(tmp_path):
                          cwd=Path(__file__).parent)
     assert out.returncode == 0, out.stderr[-3000:]
     assert float(out.stdout.strip()) < 1e-12
+
+
+def _prepared(model: CompiledModel, texts: list[str]) -> list:
+    """The kernel's normalised text of each text, or None where it leaves it to normalize."""
+    from policytag._normalize import wide_mapped
+
+    kernel = _compiled._load_kernel(required=True)
+    mapped, starts, lengths = wide_mapped(texts)
+    orig, low, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
+                                         *model._kernel_tables(kernel)["prepare"])
+    out = []
+    for i in range(len(texts)):
+        if not ok[i]:
+            out.append(None)
+            continue
+        text = "".join(map(chr, orig[starts[i] : starts[i] + plen[i]]))
+        assert "".join(map(chr, low[starts[i] : starts[i] + plen[i]])) == text.lower()
+        out.append(text)
+    return out
+
+
+def test_kernel_normalises_most_corpus_paragraphs_as_normalize_does(shipped, corpus_sample):
+    texts = [json.loads(line)["text"] for line in corpus_sample.read_text(encoding="utf-8").splitlines()]
+    got = _prepared(shipped.model, texts)
+    assert sum(g is not None for g in got) > 0.8 * len(texts)
+    assert [g for g in got if g is not None] == [n for g, n in zip(got, normalize_many(texts)) if g is not None]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.one_of(messy_text, hostile_text, segmenter_text), min_size=1, max_size=6))
+@example(texts=["中 国  a b\t\n空气 。", " 空气（shè）", "空气 (wu1)", "Ⅴ类水体", "ａｂ　中\u3000文", "é\u0301", "\u1100\u1161"])
+def test_kernel_normalisation_equals_normalize_wherever_it_takes_the_text(shipped, texts):
+    got = _prepared(shipped.model, texts)
+    assert [g for g in got if g is not None] == [n for g, n in zip(got, normalize_many(texts)) if g is not None]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(texts=st.lists(st.one_of(messy_text, hostile_text, segmenter_text, st.none()), min_size=1, max_size=8))
+@example(texts=["İSTANBUL空气质量。", "環境保護督察整改。", "", None, "  ", "深入打好蓝天保卫战。"])
+def test_tagger_probabilities_are_the_same_on_the_kernel_and_in_numpy(shipped, texts, monkeypatch):
+    monkeypatch.setenv("POLICYTAG_KERNEL", "numpy")
+    expected = shipped.predict_proba(texts)
+    monkeypatch.setenv("POLICYTAG_KERNEL", "numba")
+    np.testing.assert_allclose(shipped.predict_proba(texts), expected, rtol=0, atol=1e-12)
