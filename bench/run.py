@@ -562,7 +562,7 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     ap.add_argument("--timeout", type=float, default=900.0, help="seconds before a measurement is stopped (default 900)")
     ap.add_argument("--skip", default="", help=f"comma-separated measurements to skip: {', '.join(MEASURES)}")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
-                    help="worker processes for the throughput and memory runs (predict --jobs; default: one per core)")
+                    help="predict --jobs for the throughput and memory runs (threads on the compiled kernel; default: one per core)")
     ap.add_argument("--json", type=Path, help="also write the table as JSON to this file")
     ap.add_argument("--keep", type=Path, help="write fixtures and outputs here and keep them (default: a temporary folder)")
     args = ap.parse_args(argv)

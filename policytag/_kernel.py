@@ -1,21 +1,28 @@
-"""The compiled scoring kernel: the compiled model's feature and score loop in machine code.
+"""The compiled kernel: the compiled model's whole per-paragraph work in machine code.
 
 :class:`~policytag._compiled.CompiledModel` scores a batch in NumPy by building every
 (doc, feature) entry of the batch, sorting them to count repeats and multiplying by
 the coefficients: about 110 µs of CPU per ~110-character paragraph, most of it sorting
-and binary searches. This module does the same arithmetic one paragraph at a time in a
-numba-compiled loop: n-grams, tokens, word pairs and cue terms are looked up in
-open-addressing hash tables, and each doc (the paragraph, then each of its sentences)
-is scored from its list of feature occurrences in two passes, counting and then
-summing, so that independent cache misses overlap (18–34 µs a paragraph measured on
-the 2-core development machine, segmentation not included).
+and binary searches, plus rjieba and Python around it. This module does the same work
+one paragraph at a time in numba-compiled loops, all with the GIL released (so threads
+run it in parallel):
+
+- :func:`prepare` normalises and lower-cases the common text (the rest is left to
+  :func:`policytag._normalize.normalize`);
+- :func:`sentence_spans` splits sentences as :func:`policytag._segment.split_sentences`;
+- :func:`score` segments each paragraph (:mod:`policytag._cutkernel`, rjieba's tokens),
+  looks n-grams, tokens, word pairs and cue terms up in open-addressing hash tables,
+  and scores each doc (the paragraph, then each of its sentences) from its list of
+  feature occurrences in two passes, counting and then summing, so that independent
+  cache misses overlap. A batch is segmented first and scored after, so that the
+  dictionary's and the model's tables each stay in cache through their phase.
 
 numba (LLVM) is used rather than hand-written C so that policytag stays a pure-Python
 wheel: there is nothing to compile at install time, and machine code is made on first
-use and cached on disk (``cache=True``). Importing numba costs ~0.4 s, so the compiled
-model only switches to this kernel once a process has scored enough paragraphs for it
-to pay (see ``_compiled._KERNEL_FROM``); the NumPy path stays the reference, and
-``tests/test_kernel.py`` checks that both give the same scores.
+use and cached on disk (``cache=True``). Importing numba and loading the code costs
+about a second, so the compiled model only switches to this kernel once a process has
+scored enough paragraphs for it to pay (see ``_compiled._KERNEL_FROM``); the NumPy path
+stays the reference, and ``tests/test_kernel.py`` checks that both give the same scores.
 """
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """The tagging API: :class:`Tagger` wraps a trained model folder.
 
 Prediction runs on the compiled arrays (:mod:`policytag._compiled`): NumPy and the
-segmenter only, no scikit-learn. It is thread-safe (the arrays are only read; lookup
+segmenter only, no scikit-learn, and for big jobs the compiled kernel, which releases the
+GIL, so ``jobs`` > 1 runs threads. It is thread-safe (the arrays are only read; lookup
 tables and the segmenter are built once) and never prints.
 """
 from __future__ import annotations
@@ -192,8 +193,9 @@ class Tagger:
         ``uncertain``: true when no label reaches its precision threshold but some label
         passes the model's usual (best-F1) threshold, so the paragraph is not silently
         untagged. With ``evidence``, rows gain the top terms behind each label.
-        ``jobs`` > 1 scores batches in that many worker processes (order is kept, and
-        only a few batches are in flight, so memory stays flat on any input size).
+        ``jobs`` > 1 scores batches in that many threads on the compiled kernel (worker
+        processes scoring in NumPy where the kernel cannot run); order is kept, and only a
+        few batches are in flight, so memory stays flat on any input size.
         """
         _check_threshold(threshold)
         strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None

@@ -202,7 +202,7 @@ def predict(
     progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
     min_precision: Optional[float] = typer.Option(None, "--min-precision", help="Precision-first: per-label thresholds reaching this out-of-fold precision (e.g. 0.9); rows gain 'uncertain'."),
     evidence: bool = typer.Option(False, "--evidence", help="Add the top terms behind each label (jsonl/csv 'evidence' field)."),
-    jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for scoring (0: one per CPU core). Worth it from ~20,000 paragraphs."),
+    jobs: int = typer.Option(1, "--jobs", "-j", help="Scoring threads on the compiled kernel, or worker processes where it cannot run (0: one per CPU core). Worth it from ~20,000 paragraphs."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (atomically: complete or not at all) instead of stdout; never one of the inputs."),
 ) -> None:
     """Tag each paragraph of the inputs and stream the results to stdout (or --output)."""
