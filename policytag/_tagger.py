@@ -329,7 +329,7 @@ def _with_evidence(row: dict[str, Any], ev: dict[str, Any], uncertain: bool) -> 
     return out
 
 
-_FOUR_PLACES: list[str] = []
+_FOUR_PLACES: Optional[list[str]] = None
 
 
 def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
@@ -339,8 +339,9 @@ def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
     Python's ``round`` itself is used."""
     import json
 
-    if not _FOUR_PLACES:
-        _FOUR_PLACES.extend(repr(q / 10000) for q in range(10001))
+    global _FOUR_PLACES
+    if _FOUR_PLACES is None:  # built whole, then published: threads may race here
+        _FOUR_PLACES = [repr(q / 10000) for q in range(10001)]
     scaled = P * 1e4
     q = np.rint(scaled)
     exact = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)
