@@ -27,6 +27,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Optional, Sequence
 
+from pathlib import Path
+
 import numpy as np
 
 _SEP = "\x00"  # never in normalised text (normalize drops control characters)
@@ -66,6 +68,23 @@ def _load_kernel(required: bool = False) -> Any:
         raise ImportError(f"POLICYTAG_KERNEL=numba but the kernel cannot load ({_KERNEL.get('error')}); "
                           "pip install numba")
     return _KERNEL["module"]
+
+
+def kernel_cache_missing() -> Optional[str]:
+    """The folder numba caches the kernel in when the kernel is to be used but has not
+    been built there yet (its first use compiles it, about half a minute); else None.
+
+    Imports numba, so ask only when the kernel is going to be used anyway."""
+    if _kernel_mode() == "numpy":
+        return None
+    kernel = _load_kernel()
+    if kernel is None:
+        return None
+    try:
+        index = Path(kernel.score._cache._cache_file._index_path)  # numba's cache layout
+    except AttributeError:
+        return None
+    return None if index.is_file() else str(index.parent)
 
 
 def _pack(cps: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:

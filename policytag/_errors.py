@@ -70,6 +70,8 @@ WARNINGS: dict[str, str] = {
     "W020": "{count} lone surrogate code point(s) (not valid Unicode) replaced by U+FFFD",
     "W021": "no font with Chinese glyphs found for charts; Chinese names may show as boxes "
     "(install one, e.g. apt-get install fonts-noto-cjk)",
+    "W030": "building the compiled kernel for this machine (first use after installation, "
+    "about half a minute; cached in {folder})",
 }
 
 

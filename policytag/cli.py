@@ -225,6 +225,7 @@ def predict(
                     f"out-of-fold recall {c['recall']:.2f} (usual threshold: {c['default_recall']:.2f})"
                 )
         files = expand_inputs(inputs, on_problem)
+        _note_kernel_build(files, jobs)
         with _output(output, files) as out:
             show = sys.stderr.isatty() if progress is None else progress
             with _progress_bar(files, show) as advance:
@@ -250,6 +251,29 @@ def predict(
                     written = write_rows(rows, output_format.value, out, tagger.labels)
                 out.flush()
             on_problem.finish(written)  # on failure, a file being written is discarded
+
+
+_KERNEL_INPUT_BYTES = 1_000_000  # about the input that moves one process to the kernel
+
+
+def _note_kernel_build(files: List[str], jobs: int) -> None:
+    """W030 on stderr when this run will use the compiled kernel (``--jobs``, or inputs
+    big enough) and its first use here is going to compile it, so the pause is explained."""
+    from ._compiled import _kernel_mode, kernel_cache_missing
+    from ._errors import warning
+
+    if jobs == 1 and _kernel_mode() != "numba":
+        size = 0
+        for f in files:
+            try:
+                size += os.path.getsize(f)
+            except (OSError, ValueError):
+                pass
+        if size < _KERNEL_INPUT_BYTES:
+            return
+    where = kernel_cache_missing()
+    if where is not None:
+        _err(str(warning("W030", folder=where)))
 
 
 @contextmanager

@@ -294,3 +294,32 @@ def test_an_interrupted_predict_leaves_the_previous_output_alone(tmp_path, sig):
     assert b"Traceback" not in err
     assert target.read_text(encoding="utf-8") == "good\n"
     assert sorted(os.listdir(tmp_path)) == ["out.jsonl"]
+
+
+def test_predict_says_when_its_first_big_run_builds_the_kernel(tmp_path, monkeypatch):
+    """W030 explains the half-minute pause of the kernel's first build; not on later runs,
+    and never for a small single-threaded job (which does not use the kernel)."""
+    pytest.importorskip("numba")
+    from policytag import _compiled, cli
+
+    said: list[str] = []
+    monkeypatch.setattr(cli, "_err", said.append)
+    small = tmp_path / "one.txt"
+    small.write_text("深入打好蓝天保卫战。\n", encoding="utf-8")
+    monkeypatch.setattr(_compiled, "kernel_cache_missing", lambda: "/somewhere")
+    cli._note_kernel_build([str(small)], jobs=1)
+    assert said == []
+    cli._note_kernel_build([str(small)], jobs=2)
+    assert len(said) == 1 and said[0].startswith("W030") and "/somewhere" in said[0]
+    monkeypatch.setattr(_compiled, "kernel_cache_missing", lambda: None)
+    cli._note_kernel_build([str(small)], jobs=2)
+    assert len(said) == 1
+
+
+def test_kernel_cache_is_found_once_the_kernel_is_built(shipped_tagger):
+    pytest.importorskip("numba")
+    from policytag import _compiled
+
+    shipped_tagger.model.prefer_kernel()
+    shipped_tagger.predict_proba(["深入打好蓝天保卫战。"])  # builds it if it was not
+    assert _compiled.kernel_cache_missing() is None
