@@ -448,20 +448,23 @@ class CompiledModel:
         """Vocabulary n-grams re-keyed on compact character ids (see :meth:`_char_counts`)."""
         if not len(self.char_keys):
             return None
-        grams = [_code_points_of(key) for key in self.char_keys.tolist()]
-        alphabet = sorted({ch for g in grams for ch in g})
+        # the packed keys (_key_of: 21 bits a character, first character highest) hold up
+        # to three characters in an int64; code point 0 never occurs, so zeros are unused
+        packed = np.asarray(self.char_keys, dtype=np.int64)
+        chars = np.stack([(packed >> shift) & 0x1FFFFF for shift in (42, 21, 0)], axis=1)
+        used = chars != 0
+        lengths = used.sum(axis=1)
+        alphabet = np.unique(chars[used])
         bits = len(alphabet).bit_length()
         key_bits = 3 * bits + 2  # up to three characters and the n-gram length
-        if max(len(g) for g in grams) > 3 or key_bits > 50:
+        if key_bits > 50:
             return None
-        cid = np.zeros(alphabet[-1] + 1, dtype=np.int64)
+        cid = np.zeros(int(alphabet[-1]) + 1, dtype=np.int64)
         cid[alphabet] = np.arange(1, len(alphabet) + 1)
-        keys = np.empty(len(grams), dtype=np.int64)
-        for i, g in enumerate(grams):
-            k = 0
-            for ch in g:
-                k = (k << bits) | int(cid[ch])
-            keys[i] = k | (len(g) << (3 * bits))
+        keys = np.zeros(len(packed), dtype=np.int64)
+        for j in range(3):  # append each used character's id, first to last
+            keys = np.where(used[:, j], (keys << bits) | cid[chars[:, j]], keys)
+        keys |= lengths << (3 * bits)
         order = np.argsort(keys, kind="stable")
         return {"cid": cid, "bits": bits, "key_bits": key_bits, "keys": keys[order], "feats": self.char_feat[order]}
 
