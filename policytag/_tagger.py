@@ -352,6 +352,9 @@ def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
     return rows
 
 
+_LOCATION = ("file", "index", "heading")
+
+
 def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]], P: np.ndarray,
            default: np.ndarray, strict: Optional[np.ndarray]) -> str:
     """The JSON lines of :func:`_rows`, byte for byte ``json.dumps(row, ensure_ascii=False)``
@@ -367,15 +370,26 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
     scores = "{" + ", ".join(encode(lab).replace("%", "%%") + ": %s" for lab in labels) + "}"
     own = ("id", "text", "labels", "scores") + (("uncertain",) if strict is not None else ())
     out = []
+    file, file_json = None, ""
     for k, ((rid, text, extra), shown, mask) in enumerate(zip(items, _rounded(P), on.tolist())):
         line = '{"id": ' + encode(rid) + ', "text": ' + encode(text) + ', "labels": ' + given[mask] + ', "scores": ' + (
             scores % shown)
         if uncertain is not None:
             line += ', "uncertain": true' if uncertain[k] else ', "uncertain": false'
         if extra:
-            rest = {key: value for key, value in extra.items() if key not in own}
-            if rest:
-                line += ", " + encode(rest)[1:-1]
+            if tuple(extra) == _LOCATION and type(extra["index"]) is int and type(extra["file"]) is str:
+                # the common case, a record's location only (located_records): the file
+                # name is encoded once for its run of rows
+                if extra["file"] is not file:
+                    file = extra["file"]
+                    file_json = encode(file)
+                heading = extra["heading"]
+                line += ', "file": ' + file_json + ', "index": ' + str(extra["index"]) + ', "heading": ' + (
+                    "null" if heading is None else encode(heading))
+            else:
+                rest = {key: value for key, value in extra.items() if key not in own}
+                if rest:
+                    line += ", " + encode(rest)[1:-1]
         out.append(line + "}\n")
     return "".join(out)
 

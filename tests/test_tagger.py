@@ -122,8 +122,13 @@ def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, kernel, min_p
     from policytag._documents import Record
 
     tagger = Tagger.load()
+    carried = [  # the input's own fields; a record's location only (written by a short cut); odd types
+        lambda i: {"file": "x.jsonl", "index": i + 1, "heading": None, "uncertain": "theirs", "k": [i]},
+        lambda i: {"file": "a\"b.jsonl" if i % 2 else "x.jsonl", "index": i + 1, "heading": "一、总体要求" if i % 3 else None},
+        lambda i: {"file": ["x"], "index": True, "heading": 5},
+    ]
     records = [
-        Record(f"p{i}", text, {"file": "x.jsonl", "index": i + 1, "heading": None, "uncertain": "theirs", "k": [i]})
+        Record(f"p{i}", text, carried[i % 3](i))
         for i, text in enumerate(["深入打好蓝天保卫战。", "", "全面推行河湖长制；严格落实党政同责。", "新建学校6所。"] * 3)
     ]
     expected = "".join(
