@@ -207,7 +207,7 @@ def sentence_spans(orig, pstart, plen, ends, closes, spaces):  # type: ignore[no
 
 
 @nb.njit(cache=True, nogil=True)
-def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc):  # type: ignore[no-untyped-def]
+def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc, S, N):  # type: ignore[no-untyped-def]
     """Score one doc from its feature occurrences ``occ[:m]`` (-1: none): sublinear TF ×
     idf, L2 norm per block, block weight, dot product with the coefficients.
 
@@ -222,8 +222,8 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc):  # type: ignor
         f = occ[q]
         cnt[f if f >= 0 else dummy] += 1
     cnt[dummy] = 0
-    S = np.zeros((3, n_labels))
-    N = np.zeros(3)
+    S[:] = 0.0  # per-block sums (scratch of the caller's, so no allocation per doc)
+    N[:] = 0.0
     for q in range(m):
         f = occ[q]
         if f < 0:
@@ -294,6 +294,8 @@ def score(
     tsent = np.empty(maxtok, np.int64)  # and sentence doc (-1 none)
     occ = np.empty(3 * maxlen + 2 * maxtok + 128, np.int64)
     hits = np.empty((64, 4), np.int64)  # cue hits: position, length, term feature, label feature
+    S = np.zeros((3, len(intercept)))  # _score_doc's scratch
+    N = np.zeros(3)
     shift_bits = 3 * bits
     n_cid = len(cid)
     for i in range(n):
@@ -409,7 +411,7 @@ def score(
             occ[m] = hits[h, 2]
             occ[m + 1] = hits[h, 3]
             m += 2
-        _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, i)
+        _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, i, S, N)
         # each sentence: the features that lie wholly inside it
         for s in range(sfirst[i], sfirst[i] + scount[i]):
             lo = sa[s - n]
@@ -431,5 +433,5 @@ def score(
                     occ[m] = hits[h, 2]
                     occ[m + 1] = hits[h, 3]
                     m += 2
-            _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, s)
+            _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, s, S, N)
     return out
