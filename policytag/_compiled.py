@@ -25,9 +25,8 @@ from __future__ import annotations
 import math
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
-
 from pathlib import Path
+from typing import Any, Optional, Sequence
 
 import numpy as np
 
@@ -801,19 +800,14 @@ class CompiledModel:
         """Load the kernel now and score on it from the next call on, for a job known to
         be big (``--jobs``); False when it cannot be used (``POLICYTAG_KERNEL=numpy``,
         numba missing under ``auto``, or a model the kernel does not take)."""
-        mode = _kernel_mode()
-        if mode == "numpy":
-            return False
-        kernel = _load_kernel(required=mode == "numba")
-        if kernel is None or self._kernel_tables(kernel) is None:
-            return False
-        d = self._derived
-        d["scored"] = max(d.get("scored", 0), _KERNEL_FROM)
-        return True
+        return self._kernel_for(_KERNEL_FROM) is not None  # counts as enough paragraphs scored
 
     def _kernel_tables(self, kernel: Any) -> Optional[dict[str, Any]]:
-        """The model as the kernel's hash tables (built once; None when the kernel cannot
-        run this model: n-grams longer than 3 characters or a too-large alphabet)."""
+        """The model as the kernel's hash tables, with the segmenter's dictionary and the
+        normaliser's tables (built once; None when the kernel cannot run this model:
+        n-grams longer than 3 characters, a too-large alphabet, word features while the
+        segmenter in use is jieba rather than rjieba, whose tokens the compiled segmenter
+        gives, or a user dictionary it cannot replicate)."""
         d = self._prepare()
         if "kernel" in d:
             return d["kernel"]
