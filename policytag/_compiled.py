@@ -440,6 +440,7 @@ class CompiledModel:
             d["char_table"] = table
             d["compact"] = self._compact_char_keys()
             d["ready"] = True
+            d = {**self._derived, **d}  # keep what was recorded before (the paragraphs scored)
             self._derived = d
             return d
 

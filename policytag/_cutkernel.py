@@ -393,7 +393,8 @@ def _build_trie(cps, ws, we, freqs, logsize, keep_ranges):  # type: ignore[no-un
 
 @nb.njit(cache=True)
 def _roots(trie, tshift, limit):  # type: ignore[no-untyped-def]
-    """The trie node of each character below ``limit`` on its own (-1: none)."""
+    """The trie entry (node and word flag) of each character below ``limit`` on its own
+    (-1: none)."""
     root = np.empty(limit, np.int32)
     for c in range(limit):
         root[c] = find(trie, c, tshift)
@@ -401,21 +402,19 @@ def _roots(trie, tshift, limit):  # type: ignore[no-untyped-def]
 
 
 def _dictionary() -> np.ndarray:
-    """The UTF-8 bytes of jieba's dictionary followed by the project's user dictionary."""
+    """The UTF-8 bytes of jieba's dictionary followed by the project's user dictionary,
+    the latter as the (word, frequency) entries rjieba is given (``_tokenize``)."""
     from importlib import resources
 
-    from ._resources import userdict_path
+    from ._tokenize import _userdict_entries
 
     raw = resources.files("jieba").joinpath("dict.txt").read_bytes()
-    path = userdict_path()
-    if path.is_file():
-        user = path.read_bytes()
-        for line in user.decode("utf-8").splitlines():
-            parts = line.split()
-            if parts and not (len(parts) > 1 and parts[1].isdigit()):
-                # rjieba would suggest a frequency from the dictionary: not replicated here
-                raise ValueError(f"user dictionary entry {parts[0]!r} has no frequency")
-        raw += b"\n" + user
+    lines = []
+    for word, freq, _tag in _userdict_entries():
+        if freq is None:  # rjieba would suggest a frequency from the dictionary: not replicated here
+            raise ValueError(f"user dictionary entry {word!r} has no frequency")
+        lines.append(f"{word} {freq}")
+    raw += ("\n" + "\n".join(lines)).encode("utf-8")
     return np.frombuffer(raw, dtype=np.uint8)
 
 

@@ -84,6 +84,13 @@ def test_auto_mode_moves_to_the_kernel_only_after_enough_paragraphs(shipped, mon
     assert model._kernel_for(_compiled._KERNEL_FROM) is None
 
 
+def test_prefer_kernel_puts_a_fresh_model_on_the_kernel_from_its_next_call(shipped, monkeypatch):
+    model = CompiledModel.from_arrays(shipped.model.to_arrays(), shipped.model.spec())  # nothing built yet
+    monkeypatch.setenv("POLICYTAG_KERNEL", "auto")
+    assert model.prefer_kernel()
+    assert model._kernel_for(1) is not None  # building its tables did not forget the count
+
+
 def test_without_numba_the_numpy_path_scores_and_forcing_the_kernel_says_what_to_install(shipped, monkeypatch):
     monkeypatch.setitem(_compiled._KERNEL, "module", None)
     monkeypatch.setitem(_compiled._KERNEL, "error", "ImportError: No module named 'numba'")
