@@ -961,8 +961,8 @@ class CompiledModel:
         if kernel is None:
             from ._normalize import normalize_many
 
-            normalized = normalize_many(items)
-            P = self.predict_proba(normalized) if n else np.zeros((0, len(self.labels)))
+            normalized = normalize_many(items)  # already counted by _kernel_for: not predict_proba
+            P = self.predict_proba_numpy(normalized) if n else np.zeros((0, len(self.labels)))
             empty = np.array([not t for t in normalized], dtype=bool)
         else:
             P, empty = self._kernel_proba_of_texts(items, kernel)
