@@ -45,6 +45,15 @@ _lock = threading.Lock()
 
 
 @nb.njit(cache=True, nogil=True, inline="always")
+def in_ranges(c, ranges):  # type: ignore[no-untyped-def]
+    """Whether ``c`` lies in one of the (low, high) rows of ``ranges``."""
+    for r in range(len(ranges)):
+        if ranges[r, 0] <= c <= ranges[r, 1]:
+            return True
+    return False
+
+
+@nb.njit(cache=True, nogil=True, inline="always")
 def _letter(c: int) -> bool:
     return (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A)
 
@@ -369,9 +378,8 @@ def _build_trie(cps, ws, we, freqs, logsize, keep_ranges):  # type: ignore[no-un
                     f = flags[node]
                     if 0x41 <= c <= 0x5A:
                         f |= _UPPER
-                    for r in range(len(keep_ranges)):
-                        if keep_ranges[r, 0] <= c <= keep_ranges[r, 1]:
-                            f |= _KEPT
+                    if in_ranges(c, keep_ranges):
+                        f |= _KEPT
                     flags[n_nodes] = f
                     node = n_nodes
                     n_nodes += 1

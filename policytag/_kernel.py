@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import numba as nb
 
-from ._cutkernel import cut
+from ._cutkernel import cut, in_ranges
 from ._hashtable import MULT as _MULT, find as _find, hash_table, log_size
 
 _CUES = 2
@@ -105,14 +105,6 @@ def _one_of(c, chars):  # type: ignore[no-untyped-def]
     return False
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
-def _in_ranges(c, ranges):  # type: ignore[no-untyped-def]
-    for r in range(len(ranges)):
-        if ranges[r, 0] <= c <= ranges[r, 1]:
-            return True
-    return False
-
-
 @nb.njit(cache=True, nogil=True)
 def prepare(mapped, starts, lengths, table, gloss, gaps):  # type: ignore[no-untyped-def]
     """:func:`policytag._normalize.normalize` and ``str.lower`` of each text of a batch
@@ -144,7 +136,7 @@ def prepare(mapped, starts, lengths, table, gloss, gaps):  # type: ignore[no-unt
             if c >= size or table[c] < 0 or (c == 0x28 and p + 1 < end and _one_of(mapped[p + 1], gloss)):
                 ok[i] = False
                 break
-            if pending and not (_in_ranges(prev, gaps) and _in_ranges(c, gaps)):
+            if pending and not (in_ranges(prev, gaps) and in_ranges(c, gaps)):
                 orig[o] = 0x20
                 low[o] = 0x20
                 o += 1
@@ -344,11 +336,7 @@ def score(
                 keep = False
                 h = np.uint64(_FNV_OFFSET)
                 for j in range(st, st + ln):
-                    ch = orig[j]
-                    for r in range(len(keep_ranges)):
-                        if keep_ranges[r, 0] <= ch <= keep_ranges[r, 1]:
-                            keep = True
-                            break
+                    keep = keep or in_ranges(orig[j], keep_ranges)
                     h = (h ^ np.uint64(low[j])) * _FNV_PRIME
                 if not keep:
                     continue
