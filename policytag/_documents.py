@@ -71,8 +71,8 @@ class Record:
     def with_location(self) -> "Record":
         """This record with :meth:`location` among its carried fields (the input's own
         fields of the same name win, so JSONL and CSV columns come back unchanged)."""
-        loc = {"file": self.source, "index": self.index, "heading": self.heading}
-        return Record(self.id, self.text, {**loc, **self.extra}, self.source, self.line, self.index, self.heading)
+        return Record(self.id, self.text, {**self.location(), **self.extra}, self.source, self.line, self.index,
+                      self.heading)
 
 
 def _sniff(path: str) -> Optional[str]:

@@ -132,6 +132,15 @@ class Tagger:
                                "default_recall": default_recall}
         return out, report
 
+    def _label_thresholds(
+        self, threshold: Optional[float], min_precision: Optional[float]
+    ) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """The usual per-label thresholds (or ``threshold`` for all), and the stricter ones
+        of ``min_precision`` (None without it): what output rows are built with."""
+        default = self._thresholds(threshold)
+        strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
+        return default, strict
+
     def _scored_batches(self, records: Iterable[Any], batch_size: int, jobs: int) -> Iterator[tuple[list[Any], np.ndarray]]:
         """(batch, probabilities) pairs in input order, scored here or by ``jobs`` workers."""
         if jobs <= 1:
@@ -197,9 +206,7 @@ class Tagger:
         processes scoring in NumPy where the kernel cannot run); order is kept, and only a
         few batches are in flight, so memory stays flat on any input size.
         """
-        _check_threshold(threshold)
-        strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
-        default = self._thresholds(threshold)
+        default, strict = self._label_thresholds(threshold, min_precision)
         if evidence:
             from ._explain import evidence as compact
         for batch, P in self._scored_batches(records, batch_size, jobs):
@@ -225,16 +232,13 @@ class Tagger:
         gives. With ``jobs`` > 1 on the compiled kernel, ``jobs`` threads score the
         batches and build and serialise their rows too, so the calling thread only reads
         input and writes text; worker processes (the NumPy path) only score."""
-        _check_threshold(threshold)
-        strict = self.precision_thresholds(min_precision)[0] if min_precision is not None else None
-        default = self._thresholds(threshold)
+        default, strict = self._label_thresholds(threshold, min_precision)
         if jobs > 1 and self.model.prefer_kernel():
             for _, done in _threaded(records, batch_size, jobs, self._jsonl_of, _items, default, strict):
                 yield done
             return
         for batch, P in self._scored_batches(records, batch_size, jobs):
             yield len(batch), _jsonl(self.labels, _items(batch), P, default, strict)
-
 
     def _jsonl_of(
         self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]

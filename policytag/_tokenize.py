@@ -89,12 +89,17 @@ def backend() -> str:
     return _backend
 
 
+def _wanted() -> str:
+    """``POLICYTAG_SEGMENTER``, lower-cased (empty: no wish)."""
+    return os.environ.get("POLICYTAG_SEGMENTER", "").strip().lower()
+
+
 def _get_cut() -> Callable[[str], list[str]]:
     global _cut, _backend
     if _cut is None:
         with _lock:
             if _cut is None:
-                wanted = os.environ.get("POLICYTAG_SEGMENTER", "").strip().lower()
+                wanted = _wanted()
                 if wanted != "jieba":
                     try:
                         _cut, _backend = _rjieba_cut(), "rjieba"
@@ -111,7 +116,7 @@ def uses_rjieba() -> bool:
     the compiled kernel's own segmenter (:mod:`policytag._cutkernel`) gives rjieba's tokens."""
     if _cut is not None:
         return _backend == "rjieba"
-    if os.environ.get("POLICYTAG_SEGMENTER", "").strip().lower() == "jieba":
+    if _wanted() == "jieba":
         return False
     import importlib.util
 

@@ -225,6 +225,7 @@ def predict(
                     f"out-of-fold recall {c['recall']:.2f} (usual threshold: {c['default_recall']:.2f})"
                 )
         files = expand_inputs(inputs, on_problem)
+        jobs = jobs if jobs > 0 else (os.cpu_count() or 1)
         _note_kernel_build(files, jobs)
         with _output(output, files) as out:
             show = sys.stderr.isatty() if progress is None else progress
@@ -240,7 +241,7 @@ def predict(
                     batch_size=batch_size,
                     threshold=threshold,
                     min_precision=min_precision,
-                    jobs=jobs if jobs > 0 else (os.cpu_count() or 1),
+                    jobs=jobs,
                 )
                 if output_format.value == "jsonl" and not evidence:  # rows serialised where they are scored
                     for n, text in tagger.jsonl_chunks(records, **scoring):
