@@ -44,7 +44,7 @@ _node_flags: list[np.ndarray] = []
 _lock = threading.Lock()
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def in_ranges(c, ranges):  # type: ignore[no-untyped-def]
     """Whether ``c`` lies in one of the (low, high) rows of ``ranges``."""
     for r in range(len(ranges)):
@@ -74,7 +74,7 @@ def _in_dict_class(c: int) -> bool:
     )
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _emit(cps, st, ln, nd, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """Append token ``cps[st:st+ln]`` at ``n`` with its dictionary node ``nd`` (-1: none
     known; a single character's is looked up); an ASCII token joined by ``-``, ``_`` or
@@ -123,7 +123,7 @@ def _emit(cps, st, ln, nd, root, out_st, out_ln, out_nd, n):  # type: ignore[no-
     return n
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _skip_split(cps, p, q, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """rjieba's split of a non-HMM run of unknown characters: each match of
     ``[a-zA-Z0-9]+(?:[._-][a-zA-Z0-9]+)*%?`` and each non-empty piece between."""
@@ -150,7 +150,7 @@ def _skip_split(cps, p, q, root, out_st, out_ln, out_nd, n):  # type: ignore[no-
     return n
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _viterbi(cps, p, q, emit, start, trans, V, bp, path, root, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """jieba's HMM over ``cps[p:q]`` (all in U+4E00–U+9FD5): the best B/M/E/S path, ties
     to the later state, and its words (``B…E`` spans, ``S`` singles, a tail)."""
@@ -193,7 +193,7 @@ def _viterbi(cps, p, q, emit, start, trans, V, bp, path, root, out_st, out_ln, o
     return n
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _flush(cps, bs, be, root, trie, tshift, emit, start, trans, V, bp, path, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """Words of a run of single-character steps: one character as is, a dictionary word
     character by character, anything else through the HMM."""
@@ -224,15 +224,14 @@ def _flush(cps, bs, be, root, trie, tshift, emit, start, trans, V, bp, path, out
     return n
 
 
-@nb.njit(cache=True, nogil=True)
-def cut(cps, a, L, root, trie, tshift, logf, logtotal, emit, start, trans, route, rto, V, bp, path, out_st, out_ln, out_nd):  # type: ignore[no-untyped-def]
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def cut(cps, a, L, root, trie, tshift, logf, logtotal, emit, start, trans, route, rto, V, bp, path, out_st, out_ln, out_nd, n):  # type: ignore[no-untyped-def]
     """Segment ``cps[a:a+L]`` into ``out_st``/``out_ln``/``out_nd`` (absolute starts,
-    lengths, dictionary nodes or -1; at least ``2 * L + 2`` slots) and return the number
-    of tokens; characters outside the
+    lengths, dictionary nodes or -1) from slot ``n`` on (at least ``2 * L + 2`` slots
+    free) and return the slot after the last token; characters outside the
     dictionary class give no token. ``root[c]`` is the trie entry of character ``c``
     alone (-1 none). ``route``/``rto`` (``L + 1``) and ``V``/``bp``/``path``
     (``L`` rows) are scratch."""
-    n = 0
     s = a
     end = a + L
     while s < end:
@@ -515,7 +514,7 @@ def segment(text: str) -> list[tuple[int, int]]:
     n = cut(
         cps, 0, L, *tables(), np.empty(L + 1), np.empty(L + 1, np.int64),
         np.empty((max(L, 1), 4)), np.empty((max(L, 1), 4), np.int64), np.empty(max(L, 1), np.int64),
-        out_st, out_ln, np.empty(2 * L + 2, np.int64),
+        out_st, out_ln, np.empty(2 * L + 2, np.int64), 0,
     )
     return list(zip(out_st[:n].tolist(), out_ln[:n].tolist()))
 

@@ -15,7 +15,7 @@ import numpy as np
 MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def find(table: np.ndarray, key: int, shift: np.uint64) -> int:
     """The value stored under ``key`` in a packed table, or -1.
 

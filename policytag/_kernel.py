@@ -17,6 +17,13 @@ run it in parallel):
   cache misses overlap. A batch is segmented first and scored after, so that the
   dictionary's and the model's tables each stay in cache through their phase.
 
+The helpers that take arrays (here and in :mod:`policytag._cutkernel`) are compiled
+without numba's reference counting (``_nrt=False``; they allocate nothing): otherwise
+each call increfs and decrefs every array it is given with atomic instructions, which
+took a fifth of the kernel's time on one thread, and with two threads the shared
+tables' counts bounced between the cores. ``score`` passes offsets, not slices, for
+the same reason.
+
 numba (LLVM) is used rather than hand-written C so that policytag stays a pure-Python
 wheel: there is nothing to compile at install time, and machine code is made on first
 use and cached on disk (``cache=True``). Importing numba and loading the code costs
@@ -37,7 +44,7 @@ _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _find_token(tt, tshift, tcps, toff, low, st, ln, h):  # type: ignore[no-untyped-def]
     """Token id of ``low[st:st+ln]`` (hash ``h``) in the token table, or -1.
 
@@ -97,7 +104,7 @@ def token_table(tokens: list[str]) -> tuple[np.ndarray, np.uint64, np.ndarray, n
     return _build_tokens(_token_hashes(tcps, toff), logsize), np.uint64(64 - logsize), tcps, toff
 
 
-@nb.njit(cache=True, nogil=True, inline="always")
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _one_of(c, chars):  # type: ignore[no-untyped-def]
     for x in chars:
         if c == x:
@@ -198,7 +205,7 @@ def sentence_spans(orig, pstart, plen, ends, closes, spaces):  # type: ignore[no
     return sa[:m].copy(), sb[:m].copy(), scount
 
 
-@nb.njit(cache=True, nogil=True)
+@nb.njit(cache=True, nogil=True, _nrt=False)
 def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc, S, N):  # type: ignore[no-untyped-def]
     """Score one doc from its feature occurrences ``occ[:m]`` (-1: none): sublinear TF ×
     idf, L2 norm per block, block weight, dot product with the coefficients.
@@ -240,6 +247,36 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc, S, N):  # type:
         out[doc, j] = total
 
 
+@nb.njit(cache=True, nogil=True, _nrt=False)
+def _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits):  # type: ignore[no-untyped-def]
+    """Every occurrence of a cue term in ``orig[a:a+L]``: (position, length, term
+    feature, label feature) rows in ``hits``, as many as it holds; returns how many
+    there are (more than ``hits`` holds: call again with a bigger one)."""
+    nh = 0
+    for p in range(L):
+        g = _find(qt, orig[a + p], qshift)
+        if g < 0:
+            continue
+        for term in range(gstart[g], gend[g]):
+            ln = qlen[term]
+            if p + ln > L:
+                continue
+            same = True
+            for j in range(1, ln):
+                if orig[a + p + j] != qcps[term, j]:
+                    same = False
+                    break
+            if not same:
+                continue
+            if nh < hits.shape[0]:
+                hits[nh, 0] = p
+                hits[nh, 1] = ln
+                hits[nh, 2] = qtf[term]
+                hits[nh, 3] = qlf[term]
+            nh += 1
+    return nh
+
+
 @nb.njit(cache=True, nogil=True)
 def score(
     low, orig, pstart, plen,  # chars: lower-cased and original code points of the batch; paragraph offsets
@@ -272,9 +309,9 @@ def score(
         bp = np.empty((maxlen, 4), np.int64)
         path = np.empty(maxlen, np.int64)
         for i in range(n):
-            tfirst[i + 1] = tfirst[i] + cut(
+            tfirst[i + 1] = cut(
                 orig, pstart[i], plen[i], droot, trie, tshift_d, dlogf, logtotal, emit, start, trans,
-                route, rto, V, bp, path, tst[tfirst[i]:], tln[tfirst[i]:], tnd[tfirst[i]:],
+                route, rto, V, bp, path, tst, tln, tnd, tfirst[i],
             )
     maxtok = 1
     for i in range(n):
@@ -321,7 +358,8 @@ def score(
                     key = (key << bits) | cc[p + j]
                 fb[q] = _find(ct, key | (k << shift_bits), cshift)
         m = 3 * L
-        occ[:m] = fb[:m]
+        for q in range(m):
+            occ[q] = fb[q]
         # words: each token of the segmenter with a character in ``keep_ranges``
         # (_tokenize.KEEP), looked up lower-cased in the token table; then pairs of
         # consecutive kept tokens
@@ -367,30 +405,10 @@ def score(
         # cue terms (binary): every occurrence in the original (not lower-cased) text
         nh = 0
         if use_cues:
-            for p in range(L):
-                g = _find(qt, orig[a + p], qshift)
-                if g < 0:
-                    continue
-                for term in range(gstart[g], gend[g]):
-                    ln = qlen[term]
-                    if p + ln > L:
-                        continue
-                    same = True
-                    for j in range(1, ln):
-                        if orig[a + p + j] != qcps[term, j]:
-                            same = False
-                            break
-                    if not same:
-                        continue
-                    if nh == hits.shape[0]:
-                        grown = np.empty((2 * nh, 4), np.int64)
-                        grown[:nh] = hits
-                        hits = grown
-                    hits[nh, 0] = p
-                    hits[nh, 1] = ln
-                    hits[nh, 2] = qtf[term]
-                    hits[nh, 3] = qlf[term]
-                    nh += 1
+            nh = _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
+            if nh > hits.shape[0]:  # more than ever before: room for them, and again
+                hits = np.empty((2 * nh, 4), np.int64)
+                nh = _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
         if m + 2 * nh > len(occ):
             grown = np.empty(2 * (m + 2 * nh), np.int64)
             grown[:m] = occ[:m]
