@@ -1,7 +1,10 @@
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from policytag._documents import guess_format, read_records
 from policytag._errors import PolicytagError
+from strategies import hostile_bytes
 
 
 def _collect(path, fmt=None, encoding="utf-8"):
@@ -92,3 +95,52 @@ def test_unknown_input_format_is_refused(tmp_path):
 
 def test_format_is_guessed_from_the_suffix():
     assert guess_format("a.JSONL") == "jsonl" and guess_format("b.csv") == "csv" and guess_format("c.md") == "txt"
+
+
+def _line_by_line(data: bytes, codec: str, bom: int = 0):
+    """The reference: each raw line decoded on its own, errors as (line, offset)."""
+    lines, errors, offset = [], [], 0
+    for number, raw in enumerate(_raw_lines(data), start=1):
+        skip = bom if number == 1 else 0
+        try:
+            lines.append((number, raw[skip:].decode(codec).rstrip("\r\n")))
+        except UnicodeDecodeError as exc:
+            errors.append((number, offset + skip + exc.start))
+        offset += len(raw)
+    return lines, errors
+
+
+def _raw_lines(data: bytes):
+    parts = data.split(b"\n")
+    out = [p + b"\n" for p in parts[:-1]]
+    return out + ([parts[-1]] if parts[-1] else [])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=hostile_bytes, codec=st.sampled_from(["utf-8", "gb18030", "big5"]), block=st.sampled_from([1, 7, 64, 1 << 16]))
+def test_block_decoding_gives_the_lines_and_errors_of_line_by_line_decoding(tmp_path, monkeypatch, data, codec, block):
+    from policytag import _documents
+
+    monkeypatch.setattr(_documents, "_BLOCK_BYTES", block)
+    p = tmp_path / "lines.txt"
+    p.write_bytes(data)
+    problems = []
+    got = list(_documents.iter_lines(str(p), encoding=codec, on_problem=problems.append))
+    bom = 3 if codec == "utf-8" and data.startswith(b"\xef\xbb\xbf") else 0
+    lines, errors = _line_by_line(data, codec, bom)
+    assert got == lines
+    assert [pr.line for pr in problems] == [line for line, _ in errors]
+    assert all(f"byte offset {offset}" in pr.message for (_, offset), pr in zip(errors, problems))
+
+
+def test_lines_from_a_pipe_are_decoded_one_by_one_with_the_same_result(tmp_path):
+    import subprocess
+    import sys
+
+    data = "第一段\r\n".encode() + b"\xff\n" + "第三段".encode()
+    p = tmp_path / "x.txt"
+    p.write_bytes(data)
+    code = ("import sys; from policytag._documents import iter_lines; "
+            "print([t for t in iter_lines('-', on_problem=lambda pr: print(pr.code, pr.line))])")
+    out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True).stdout.decode()
+    assert out.splitlines() == ["E003 2", "[(1, '第一段'), (3, '第三段')]"]
