@@ -362,38 +362,42 @@ _LOCATION = ("file", "index", "heading")
 def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]], P: np.ndarray,
            default: np.ndarray, strict: Optional[np.ndarray]) -> str:
     """The JSON lines of :func:`_rows`, byte for byte ``json.dumps(row, ensure_ascii=False)``
-    of each, written from pieces: the label lists and the score keys are formatted once
-    per batch, and only the id, text, scores and carried fields per row."""
+    of each, written from pieces: the label lists and a row template are made once per
+    batch, and each row is one ``%`` of its id, text, labels, scores and location."""
     import json
+    from json.encoder import encode_basestring as quote  # what the encoder below does with a str
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
     th = strict if strict is not None else default
     on = (P >= th) @ (1 << np.arange(len(labels)))  # each row's labels as a bit mask
     uncertain = ((P >= default).any(axis=1) & (on == 0)).tolist() if strict is not None else None
     given = {int(m): encode([lab for j, lab in enumerate(labels) if m >> j & 1]) for m in np.unique(on)}
-    scores = "{" + ", ".join(encode(lab).replace("%", "%%") + ": %s" for lab in labels) + "}"
+    head = '{"id": %s, "text": %s, "labels": %s, "scores": {' + ", ".join(
+        encode(lab).replace("%", "%%") + ": %s" for lab in labels) + "}"
+    located = head + ', "file": %s, "index": %d, "heading": %s}\n'
     own = ("id", "text", "labels", "scores") + (("uncertain",) if strict is not None else ())
     out = []
     file, file_json = None, ""
     for k, ((rid, text, extra), shown, mask) in enumerate(zip(items, _rounded(P), on.tolist())):
-        line = '{"id": ' + encode(rid) + ', "text": ' + encode(text) + ', "labels": ' + given[mask] + ', "scores": ' + (
-            scores % shown)
+        fields = (quote(rid) if type(rid) is str else encode(rid), quote(text) if type(text) is str else encode(text),
+                  given[mask]) + shown
+        if uncertain is None and len(extra) == 3 and tuple(extra) == _LOCATION and type(extra["index"]) is int \
+                and type(extra["file"]) is str:
+            # the common case, a record's location only (located_records): the file
+            # name is encoded once for its run of rows
+            if extra["file"] is not file:
+                file = extra["file"]
+                file_json = quote(file)
+            heading = extra["heading"]
+            out.append(located % (fields + (file_json, extra["index"], "null" if heading is None else encode(heading))))
+            continue
+        line = head % fields
         if uncertain is not None:
             line += ', "uncertain": true' if uncertain[k] else ', "uncertain": false'
         if extra:
-            if tuple(extra) == _LOCATION and type(extra["index"]) is int and type(extra["file"]) is str:
-                # the common case, a record's location only (located_records): the file
-                # name is encoded once for its run of rows
-                if extra["file"] is not file:
-                    file = extra["file"]
-                    file_json = encode(file)
-                heading = extra["heading"]
-                line += ', "file": ' + file_json + ', "index": ' + str(extra["index"]) + ', "heading": ' + (
-                    "null" if heading is None else encode(heading))
-            else:
-                rest = {key: value for key, value in extra.items() if key not in own}
-                if rest:
-                    line += ", " + encode(rest)[1:-1]
+            rest = {key: value for key, value in extra.items() if key not in own}
+            if rest:
+                line += ", " + encode(rest)[1:-1]
         out.append(line + "}\n")
     return "".join(out)
 
