@@ -971,49 +971,39 @@ class CompiledModel:
         return P
 
     def _kernel_proba_of_texts(self, items: list[str], kernel: Any) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities and emptiness of raw texts on the kernel. The texts the kernel
+        does not normalise (traditional script, glosses, rare characters …) are
+        normalised here and scored in a second, small kernel call of their own; one
+        whose lower-casing changes its length (``İ``) is scored in NumPy."""
         from ._normalize import normalize, wide_mapped
 
         tables = self._kernel_tables(kernel)
         n = len(items)
         mapped, starts, lengths = wide_mapped(items)
         orig, low, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
-        odd: list[int] = []
-        oddtext: list[str] = []
+        P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
+        empty = plen == 0  # so far also the texts left to normalize
         if not ok.all():
-            # texts the kernel does not normalise (traditional script, glosses, rare
-            # characters …): normalised here and spliced in; one whose lower-casing
-            # changes its length is left empty for the kernel and scored in NumPy
-            bad = np.flatnonzero(~ok)
-            fixed, fixed_low = [], []
-            for i in bad.tolist():
+            redo, texts, lows, odd, oddtext = [], [], [], [], []
+            for i in np.flatnonzero(~ok).tolist():
                 t = normalize(items[i])
                 u = t.lower()
                 if len(u) != len(t):
                     odd.append(i)
                     oddtext.append(t)
-                    t = u = ""
-                fixed.append(t)
-                fixed_low.append(u)
-            new_len = plen.copy()
-            new_len[bad] = [len(t) for t in fixed]
-            new_start = np.cumsum(new_len) - new_len
-            out = np.empty(int(new_len.sum()), np.int64)
-            out_low = np.empty(len(out), np.int64)
-            keep = np.where(ok, plen, 0)
-            dst = np.repeat(new_start, keep) + _ramp(keep)
-            src = dst + np.repeat(starts - new_start, keep)
-            out[dst] = orig[src]
-            out_low[dst] = low[src]
-            flen = new_len[bad]
-            dst = np.repeat(new_start[bad], flen) + _ramp(flen)
-            out[dst] = np.frombuffer("".join(fixed).encode("utf-32-le"), dtype=np.uint32)
-            out_low[dst] = np.frombuffer("".join(fixed_low).encode("utf-32-le"), dtype=np.uint32)
-            orig, low, starts, plen = out, out_low, new_start, new_len
-        P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n) if n else np.zeros((0, len(self.labels)))
-        empty = plen == 0
-        if odd:
-            P[odd] = self.predict_proba_numpy(oddtext)
-            empty[odd] = False
+                elif t:
+                    redo.append(i)
+                    texts.append(t)
+                    lows.append(u)
+            if redo:
+                orig, starts = _codepoints(texts)
+                low = _codepoints(lows)[0]
+                plen = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
+                P[redo] = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), len(redo))
+                empty[redo] = False
+            if odd:
+                P[odd] = self.predict_proba_numpy(oddtext)
+                empty[odd] = False
         return P, empty
 
     def predict_proba_numpy(self, normalized: Sequence[str]) -> np.ndarray:

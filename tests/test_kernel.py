@@ -162,7 +162,7 @@ def test_kernel_normalisation_equals_normalize_wherever_it_takes_the_text(shippe
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.one_of(messy_text, hostile_text, segmenter_text, st.none()), min_size=1, max_size=8))
-@example(texts=["İSTANBUL空气质量。", "環境保護督察整改。", "", None, "  ", "深入打好蓝天保卫战。"])
+@example(texts=["İSTANBUL空气质量。", "環境保護督察整改。", "", None, "  ", "\u200b\u200b", "深入打好蓝天保卫战。"])
 def test_tagger_probabilities_are_the_same_on_the_kernel_and_in_numpy(shipped, texts, monkeypatch):
     monkeypatch.setenv("POLICYTAG_KERNEL", "numpy")
     expected = shipped.predict_proba(texts)
