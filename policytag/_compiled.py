@@ -876,10 +876,11 @@ class CompiledModel:
                 return None
             token_table = kernel.token_table(self.tokens)
             spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-            from ._normalize import gap_ranges, gloss_starts, pass_through_table
+            from ._normalize import expansions, gap_ranges, gloss_starts, pass_through_table
 
             tables = {
-                "prepare": (pass_through_table(), code_points(gloss_starts()), np.array(gap_ranges(), dtype=np.int64)),
+                "prepare": (pass_through_table(), *expansions(), code_points(gloss_starts()),
+                            np.array(gap_ranges(), dtype=np.int64)),
                 "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
                 "segment": (has_words, *segmenter),
                 "chars": (compact["cid"], bits, lo, hi, uni, *chars),
@@ -980,7 +981,7 @@ class CompiledModel:
         tables = self._kernel_tables(kernel)
         n = len(items)
         mapped, starts, lengths = wide_mapped(items)
-        orig, low, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
+        orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
         P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
         empty = plen == 0  # so far also the texts left to normalize
         if not ok.all():

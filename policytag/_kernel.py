@@ -113,48 +113,77 @@ def _one_of(c, chars):  # type: ignore[no-untyped-def]
 
 
 @nb.njit(cache=True, nogil=True)
-def prepare(mapped, starts, lengths, table, gloss, gaps):  # type: ignore[no-untyped-def]
+def prepare(mapped, starts, lengths, table, expand, flat, gloss, gaps):  # type: ignore[no-untyped-def]
     """:func:`policytag._normalize.normalize` and ``str.lower`` of each text of a batch
     (code points after the full-width mapping, ``_normalize.wide_mapped``) whose every
-    character passes ``table`` (``_normalize.pass_through_table``): white space runs
-    become one space, none at the ends and none between two characters of ``gaps``.
+    character passes ``table`` (``_normalize.pass_through_table``) or has an NFKC
+    expansion (``expand``/``flat``, ``_normalize.expansions``): white space runs become
+    one space, none at the ends and none between two characters of ``gaps``.
 
-    Returns the normalised and lower-cased code points (each text at its old start,
-    now ``plen`` long) and whether each text was done; a text with a character the
-    table refuses, or a ``(`` before a character of ``gloss`` (a pinyin gloss), is
-    left to ``normalize`` (``ok`` False, ``plen`` 0)."""
+    Returns the normalised and lower-cased code points, each text's start and length in
+    them, and whether each text was done; a text with a character neither table takes,
+    or a ``(`` before a character of ``gloss`` (a pinyin gloss), is left to
+    ``normalize`` (``ok`` False, length 0)."""
     n = len(starts)
-    orig = np.empty(len(mapped), np.int64)
-    low = np.empty(len(mapped), np.int64)
+    size = len(table)
+    room = len(mapped)  # expansions lengthen the text: room for them
+    for p in range(len(mapped)):
+        c = mapped[p]
+        if c < size and table[c] < 0 and expand[c] >= 0:
+            room += flat[expand[c]] - 1
+    orig = np.empty(room, np.int64)
+    low = np.empty(room, np.int64)
+    ostart = np.empty(n, np.int64)
     plen = np.zeros(n, np.int64)
     ok = np.ones(n, np.bool_)
-    size = len(table)
+    o = 0
     for i in range(n):
         a = starts[i]
         end = a + lengths[i]
-        o = a
-        prev = -1
+        first = o
+        ostart[i] = first
+        last = -1  # the last character written
         pending = False
         for p in range(a, end):
             c = mapped[p]
             if c == 0x20 or c == 0x09 or c == 0x0A or c == 0x0D:
-                pending = prev >= 0
+                pending = last >= 0
                 continue
-            if c >= size or table[c] < 0 or (c == 0x28 and p + 1 < end and _one_of(mapped[p + 1], gloss)):
+            if c >= size:
                 ok[i] = False
                 break
-            if pending and not (in_ranges(prev, gaps) and in_ranges(c, gaps)):
-                orig[o] = 0x20
-                low[o] = 0x20
+            if table[c] >= 0:
+                e = -1
+                k = 1
+            else:
+                e = expand[c]
+                if e < 0:
+                    ok[i] = False
+                    break
+                k = flat[e]
+            for j in range(k):
+                x = c if e < 0 else flat[e + 1 + j]
+                if pending:
+                    if not (in_ranges(last, gaps) and in_ranges(x, gaps)):
+                        orig[o] = 0x20
+                        low[o] = 0x20
+                        o += 1
+                        last = 0x20
+                    pending = False
+                if last == 0x28 and _one_of(x, gloss):
+                    ok[i] = False
+                    break
+                orig[o] = x
+                low[o] = table[x]
                 o += 1
-            pending = False
-            orig[o] = c
-            low[o] = table[c]
-            o += 1
-            prev = c
+                last = x
+            if not ok[i]:
+                break
         if ok[i]:
-            plen[i] = o - a
-    return orig, low, plen, ok
+            plen[i] = o - first
+        else:
+            o = first
+    return orig, low, ostart, plen, ok
 
 
 @nb.njit(cache=True, nogil=True)

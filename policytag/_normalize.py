@@ -181,6 +181,43 @@ def pass_through_table() -> "Any":
     return _PASS
 
 
+_EXPAND: Optional[tuple["Any", "Any"]] = None
+
+
+def expansions() -> tuple["Any", "Any"]:
+    """What NFKC makes of the characters :func:`pass_through_table` refuses but the
+    compiled normaliser may still take (``Ⅲ`` → ``III``, ``①`` → ``1``, ``⑴`` →
+    ``(1)``, ``℃`` → ``°C``, ``⼀`` → ``一``): for each BMP character -1, or where its
+    expansion starts in the second array, which holds each expansion's length followed
+    by its code points.
+
+    A character qualifies when it does not combine, is not invisible or white space,
+    and NFKC turns it into one to four characters that the table passes (so none is
+    traditional, white space or combining, and none composes with its neighbours)."""
+    global _EXPAND
+    if _EXPAND is None:
+        import numpy as np
+
+        table = pass_through_table()
+        index = np.full(0x10000, -1, dtype=np.int32)
+        flat: list[int] = []
+        for c in range(0x10000):
+            if table[c] >= 0 or 0xD800 <= c <= 0xDFFF:
+                continue
+            ch = chr(c)
+            out = unicodedata.normalize("NFKC", ch)
+            if (
+                out == ch or not 1 <= len(out) <= 4 or unicodedata.combining(ch) or ch.isspace()
+                or _INVISIBLE.match(ch) or any(table[ord(x)] < 0 or x in " \t\r\n" for x in out if ord(x) < 0x10000)
+                or any(ord(x) >= 0x10000 for x in out)
+            ):
+                continue
+            index[c] = len(flat)
+            flat += [len(out), *map(ord, out)]
+        _EXPAND = (index, np.array(flat, dtype=np.int32))
+    return _EXPAND
+
+
 def gloss_starts() -> str:
     """Characters that may follow ``(`` in a pinyin gloss (the compiled normaliser hands
     such a text to :func:`normalize`)."""

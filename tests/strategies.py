@@ -9,11 +9,13 @@ TRADITIONAL = "氣漢語環境保護衛戰淨壤廢棄物險監測規劃標準�
 PUNCT = "，。、；：！？（）()《》“”  \u3000\t"
 DIGITS = "0123456789０１２３４５６７８９%％.．"
 LATIN = "PMVOCsABCxyz ＰＭＡ"
+# compatibility forms NFKC expands: Roman numerals, circled and parenthesised numbers, units, radicals
+COMPAT = "ⅠⅡⅢⅣⅤⅰⅳ①②⑩⑴⑵㈠㈡℃㎡㎏⼀⼁ﬁ¹"
 GLOSSES = ["(shè)", "(biāo)", "(wū)", "(rǎn)", "(she4)", "（jiàn）"]
 
 chunk = st.one_of(
     st.text(alphabet=SIMPLIFIED + TRADITIONAL, min_size=1, max_size=12),
-    st.text(alphabet=PUNCT + DIGITS + LATIN, min_size=1, max_size=4),
+    st.text(alphabet=PUNCT + DIGITS + LATIN + COMPAT, min_size=1, max_size=4),
     st.sampled_from(GLOSSES),
 )
 

@@ -132,8 +132,8 @@ def _prepared(model: CompiledModel, texts: list[str]) -> list:
 
     kernel = _compiled._load_kernel(required=True)
     mapped, starts, lengths = wide_mapped(texts)
-    orig, low, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
-                                         *model._kernel_tables(kernel)["prepare"])
+    orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
+                                                 *model._kernel_tables(kernel)["prepare"])
     out = []
     for i in range(len(texts)):
         if not ok[i]:
@@ -154,7 +154,8 @@ def test_kernel_normalises_most_corpus_paragraphs_as_normalize_does(shipped, cor
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(texts=st.lists(st.one_of(messy_text, hostile_text, segmenter_text), min_size=1, max_size=6))
-@example(texts=["中 国  a b\t\n空气 。", " 空气（shè）", "空气 (wu1)", "Ⅴ类水体", "ａｂ　中\u3000文", "é\u0301", "\u1100\u1161"])
+@example(texts=["中 国  a b\t\n空气 。", " 空气（shè）", "空气 (wu1)", "Ⅴ类水体", "ａｂ　中\u3000文", "é\u0301", "\u1100\u1161",
+          "①Ⅲ类 ⅳ ⑴ ㈠ 　⼀ 水", "(ⅰ", "㎡℃", "中 ⼀"])
 def test_kernel_normalisation_equals_normalize_wherever_it_takes_the_text(shipped, texts):
     got = _prepared(shipped.model, texts)
     assert [g for g in got if g is not None] == [n for g, n in zip(got, normalize_many(texts)) if g is not None]
@@ -168,3 +169,15 @@ def test_tagger_probabilities_are_the_same_on_the_kernel_and_in_numpy(shipped, t
     expected = shipped.predict_proba(texts)
     monkeypatch.setenv("POLICYTAG_KERNEL", "numba")
     np.testing.assert_allclose(shipped.predict_proba(texts), expected, rtol=0, atol=1e-12)
+
+
+def test_kernel_expands_every_compatibility_character_as_normalize_does(shipped):
+    from policytag._normalize import expansions
+
+    index, _ = expansions()
+    chars = [chr(c) for c in np.flatnonzero(index >= 0).tolist()]
+    contexts = ["{}", "水{}质", "a{}b", "中 {} 文", "({}", "{}(shè)", "{}{}", "Ⅲ{} 类", "{}\u3000一"]
+    texts = [ctx.format(ch, ch) for ch in chars for ctx in contexts]
+    got = _prepared(shipped.model, texts)
+    assert sum(g is not None for g in got) > 0.8 * len(texts)
+    assert [g for g in got if g is not None] == [n for g, n in zip(got, normalize_many(texts)) if g is not None]
