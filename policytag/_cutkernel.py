@@ -30,7 +30,7 @@ from typing import Any, Optional
 import numba as nb
 import numpy as np
 
-from ._hashtable import MULT, find, log_size
+from ._hashtable import MULT, find, log_size, rehash
 
 MIN_FLOAT = -3.14e100
 _B, _E, _M, _S = 0, 1, 2, 3  # jieba's states, in the order its tie-breaks compare them
@@ -462,6 +462,9 @@ def tables() -> tuple[Any, ...]:
                 del cps, ws, we, fq
                 if total < 0:
                     raise ValueError("the segmenter's dictionary has more prefixes than its table holds")
+                if log_size(len(freq) - 1) < logsize:  # sized for its edges, not the dictionary's characters
+                    logsize = log_size(len(freq) - 1)  # (half the memory, so more of it stays in cache)
+                    trie = rehash(trie, logsize)
                 # math.log (the C library's log, as the Rust port uses) of each frequency
                 values, which = np.unique(freq, return_inverse=True)
                 logf = np.array([math.log(f) if f > 0 else 0.0 for f in values.tolist()])[which]

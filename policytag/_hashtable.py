@@ -46,6 +46,24 @@ def _build(keys: np.ndarray, vals: np.ndarray, logsize: int) -> np.ndarray:
     return table
 
 
+@nb.njit(cache=True)
+def rehash(table: np.ndarray, logsize: int) -> np.ndarray:
+    """The entries of a packed table in a table of ``2 ** logsize`` slots (for a table
+    first sized by an upper bound on its keys)."""
+    size = 1 << logsize
+    out = np.full(size, -1, np.int64)
+    shift = np.uint64(64 - logsize)
+    mask = size - 1
+    for e in table:
+        if e == -1:
+            continue
+        s = np.int64((np.uint64(e >> 20) * MULT) >> shift)
+        while out[s] != -1:
+            s = (s + 1) & mask
+        out[s] = e
+    return out
+
+
 def log_size(n: int) -> int:
     """log2 of the table size that keeps ``n`` keys at a load of at most 1/2."""
     return max(4, int(2 * max(n, 1) - 1).bit_length())
