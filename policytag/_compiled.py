@@ -822,79 +822,101 @@ class CompiledModel:
             if compact is None or hi > 3 or lo < 1 or (len(self.tokens) and not uses_rjieba()):
                 d["kernel"] = None
                 return None
-            bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
-            one = (keys >> (3 * bits)) == 1
-            uni = np.full(len(compact["cid"]) + 1, -1, np.int64)
-            from ._tokenize import KEEP_RANGES
+            from . import _tablecache
 
-            # features renumbered from the most common (lowest idf) down, so the ones
-            # nearly every paragraph touches share cache lines in every per-feature array
-            order = np.argsort(self.idf, kind="stable")
-            new_id = np.empty(len(order), np.int64)
-            new_id[order] = np.arange(len(order))
-
-            def renum(f: np.ndarray) -> np.ndarray:
-                f = np.asarray(f, dtype=np.int64)
-                return np.where(f >= 0, new_id[np.maximum(f, 0)], -1)
-
-            uni[keys[one] & ((1 << bits) - 1)] = renum(feats[one])
-            chars = kernel.hash_table(keys[~one], renum(feats[~one]))
-            pairs = kernel.hash_table(self.word_bigram_keys, renum(self.word_bigram_feat))
-            # (first code point, term, term feature, label feature), grouped by first character
-            items = sorted(
-                ((ord(term[0]), term, tf, lf) for _, term, (tf, lf) in d["cue_items"] if self.cue_names),
-                key=lambda it: it[0],
-            )
-            width = max((len(it[1]) for it in items), default=1)
-            qcps = np.zeros((len(items), width), np.int64)
-            for r, it in enumerate(items):
-                qcps[r, : len(it[1])] = [ord(ch) for ch in it[1]]
-            firsts = np.array([it[0] for it in items], dtype=np.int64)
-            group_keys, gstart = np.unique(firsts, return_index=True)
-            gend = np.r_[gstart[1:], len(items)].astype(np.int64)
-            cues = kernel.hash_table(group_keys, np.arange(len(group_keys)))
-            if chars is None or pairs is None or cues is None:
-                d["kernel"] = None
-                return None
-            # idf and coefficients side by side, one row per feature; float32 when that
-            # is exact (a loaded model: the file stores them so), else float64
-            rows = np.hstack([self.idf[:, None], self.coef, self.block[:, None]])[order]
-            if np.array_equal(rows.astype(np.float32).astype(np.float64), rows):
-                rows = rows.astype(np.float32)
-            wlo, whi = self.ngram["words"]
-            has_words = len(self.tokens) > 0
-            from . import _cutkernel
-            from ._segment import CLOSERS, ENDS
-
-            def code_points(chars: str) -> np.ndarray:
-                return np.array([ord(ch) for ch in chars], dtype=np.int64)
-
-            try:
-                segmenter = _cutkernel.tables() if has_words else _cutkernel.empty_tables()
-            except ValueError:  # a user dictionary the compiled segmenter cannot replicate
-                d["kernel"] = None
-                return None
-            token_table = kernel.token_table(self.tokens)
-            spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-            from ._normalize import expansions, gap_ranges, gloss_starts, pass_through_table
-
-            tables = {
-                "prepare": (pass_through_table(), *expansions(), code_points(gloss_starts()),
-                            np.array(gap_ranges(), dtype=np.int64)),
-                "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
-                "segment": (has_words, *segmenter),
-                "chars": (compact["cid"], bits, lo, hi, uni, *chars),
-                "words": (np.array(KEEP_RANGES, dtype=np.int64), *token_table,
-                          _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
-                          renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
-                          wlo <= 2 <= whi and has_words, *pairs),
-                "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
-                         np.array([len(it[1]) for it in items], dtype=np.int64),
-                         renum([it[2] for it in items]), renum([it[3] for it in items])),
-                "model": (np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)), self.block_weight, self.intercept),
-            }
+            key = _tablecache.table_key(self._table_sources(d))
+            tables = _tablecache.load(key)
+            if tables is None:
+                tables = self._build_kernel_tables(kernel, d)
+                if tables is not None:
+                    _tablecache.store(key, tables)
             d["kernel"] = tables
             return tables
+
+    def _table_sources(self, d: dict[str, Any]) -> list[Any]:
+        """What the kernel's tables are made from (for their cache key)."""
+        compact = d["compact"]
+        return [
+            compact["cid"], compact["bits"], compact["keys"], compact["feats"], self.ngram, self.tokens, self.idf,
+            self.coef, self.block, self.block_weight, self.intercept, self.word_bigram_keys, self.word_bigram_feat,
+            self.word_unigram_feat, d["n_tok"], d["cue_items"], self.cue_names,
+        ]
+
+    def _build_kernel_tables(self, kernel: Any, d: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """The kernel's tables (see :meth:`_kernel_tables`), built; None when a part of
+        them cannot be made for this model."""
+        compact = d["compact"]
+        lo, hi = self.ngram["chars"]
+        bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
+        one = (keys >> (3 * bits)) == 1
+        uni = np.full(len(compact["cid"]) + 1, -1, np.int64)
+        from ._tokenize import KEEP_RANGES
+
+        # features renumbered from the most common (lowest idf) down, so the ones
+        # nearly every paragraph touches share cache lines in every per-feature array
+        order = np.argsort(self.idf, kind="stable")
+        new_id = np.empty(len(order), np.int64)
+        new_id[order] = np.arange(len(order))
+
+        def renum(f: np.ndarray) -> np.ndarray:
+            f = np.asarray(f, dtype=np.int64)
+            return np.where(f >= 0, new_id[np.maximum(f, 0)], -1)
+
+        uni[keys[one] & ((1 << bits) - 1)] = renum(feats[one])
+        chars = kernel.hash_table(keys[~one], renum(feats[~one]))
+        pairs = kernel.hash_table(self.word_bigram_keys, renum(self.word_bigram_feat))
+        # (first code point, term, term feature, label feature), grouped by first character
+        items = sorted(
+            ((ord(term[0]), term, tf, lf) for _, term, (tf, lf) in d["cue_items"] if self.cue_names),
+            key=lambda it: it[0],
+        )
+        width = max((len(it[1]) for it in items), default=1)
+        qcps = np.zeros((len(items), width), np.int64)
+        for r, it in enumerate(items):
+            qcps[r, : len(it[1])] = [ord(ch) for ch in it[1]]
+        firsts = np.array([it[0] for it in items], dtype=np.int64)
+        group_keys, gstart = np.unique(firsts, return_index=True)
+        gend = np.r_[gstart[1:], len(items)].astype(np.int64)
+        cues = kernel.hash_table(group_keys, np.arange(len(group_keys)))
+        if chars is None or pairs is None or cues is None:
+            return None
+        # idf and coefficients side by side, one row per feature; float32 when that
+        # is exact (a loaded model: the file stores them so), else float64
+        rows = np.hstack([self.idf[:, None], self.coef, self.block[:, None]])[order]
+        if np.array_equal(rows.astype(np.float32).astype(np.float64), rows):
+            rows = rows.astype(np.float32)
+        wlo, whi = self.ngram["words"]
+        has_words = len(self.tokens) > 0
+        from . import _cutkernel
+        from ._segment import CLOSERS, ENDS
+
+        def code_points(chars: str) -> np.ndarray:
+            return np.array([ord(ch) for ch in chars], dtype=np.int64)
+
+        try:
+            segmenter = _cutkernel.tables() if has_words else _cutkernel.empty_tables()
+        except ValueError:  # a user dictionary the compiled segmenter cannot replicate
+            return None
+        token_table = kernel.token_table(self.tokens)
+        spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
+        from ._normalize import expansions, gap_ranges, gloss_starts, pass_through_table
+
+        tables = {
+            "prepare": (pass_through_table(), *expansions(), code_points(gloss_starts()),
+                        np.array(gap_ranges(), dtype=np.int64)),
+            "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
+            "segment": (has_words, *segmenter),
+            "chars": (compact["cid"], bits, lo, hi, uni, *chars),
+            "words": (np.array(KEEP_RANGES, dtype=np.int64), *token_table,
+                      _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
+                      renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
+                      wlo <= 2 <= whi and has_words, *pairs),
+            "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
+                     np.array([len(it[1]) for it in items], dtype=np.int64),
+                     renum([it[2] for it in items]), renum([it[3] for it in items])),
+            "model": (np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)), self.block_weight, self.intercept),
+        }
+        return tables
 
     def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`decision` on the kernel, which splits sentences, segments and scores

@@ -3,11 +3,22 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# the kernel's table cache goes to a folder of this run's own, not the user's ~/.cache
+_CACHE = tempfile.mkdtemp(prefix="policytag-test-cache-")
+os.environ["POLICYTAG_CACHE_DIR"] = _CACHE
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE, ignore_errors=True)
+
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
