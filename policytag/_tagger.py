@@ -244,7 +244,14 @@ class Tagger:
         self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
     ) -> tuple[int, str]:
         """A batch's ``(rows, JSONL text)``: scored, and its rows built and serialised."""
-        return len(items), _jsonl(self.labels, items, self.predict_proba([text for _, text, _ in items]), default, strict)
+        P = self.predict_proba([text for _, text, _ in items])
+        if strict is None:
+            from ._compiled import _load_kernel
+
+            done = _jsonl_compiled(_load_kernel(), self.labels, items, P, default)
+            if done is not None:
+                return len(items), done
+        return len(items), _jsonl(self.labels, items, P, default, strict)
 
 
 def _in_order(pool: Any, records: Iterable[Any], batch_size: int, jobs: int, payload: Any, work: Any,
@@ -400,6 +407,84 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
                 line += ", " + encode(rest)[1:-1]
         out.append(line + "}\n")
     return "".join(out)
+
+
+_PLACES_UTF8: Optional[tuple[np.ndarray, np.ndarray]] = None
+
+
+def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]],
+                    P: np.ndarray, default: np.ndarray) -> Optional[str]:
+    """:func:`_jsonl` of a batch written by the kernel (``_kernel.json_rows``, with the
+    GIL released), for the common batch: string ids and texts, records that carry only
+    their location, no lone surrogate, and scores whose four-place rounding the table
+    decides. None for any other batch, which :func:`_jsonl` writes."""
+    import json
+
+    global _PLACES_UTF8
+    if kernel is None or not items:
+        return None
+    ids = [it[0] for it in items]
+    texts = [it[1] for it in items]
+    extras = [it[2] for it in items]
+    if not (all(type(x) is str for x in ids) and all(type(t) is str for t in texts)
+            and all(len(e) == 3 and tuple(e) == _LOCATION for e in extras)):
+        return None
+    index = [e["index"] for e in extras]
+    names = [e["file"] for e in extras]
+    heads = [e["heading"] for e in extras]
+    if not (all(type(v) is int and v >= 0 for v in index) and all(type(f) is str for f in names)
+            and all(h is None or type(h) is str for h in heads)):
+        return None
+    scaled = P * 1e4
+    q = np.rint(scaled)
+    if not ((np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)).all():
+        return None  # a score too near a rounding half, or outside [0, 1]: Python's round decides
+    try:
+        tcps, tstart = _utf32(texts)
+        icps, istart = _utf32(ids)
+        hcps, hstart = _utf32([h or "" for h in heads])
+        fid = {f: k for k, f in enumerate(dict.fromkeys(names))}
+        fcps, fstart = _joined_utf8([json.dumps(f, ensure_ascii=False) for f in fid])
+    except UnicodeEncodeError:  # a lone surrogate: the Python writer keeps it as it is
+        return None
+    if _PLACES_UTF8 is None:
+        _rounded(P[:0])  # builds _FOUR_PLACES
+        _PLACES_UTF8 = _joined_utf8(_FOUR_PLACES)
+    places, pstart = _PLACES_UTF8
+    on = (P >= default) @ (1 << np.arange(len(labels)))
+    lists = [json.dumps([lab for j, lab in enumerate(labels) if m >> j & 1], ensure_ascii=False)
+             for m in range(1 << len(labels))] if len(labels) <= 10 else None
+    if lists is None:
+        return None
+    lbytes, lstart = _joined_utf8(lists)
+    quoted = [json.dumps(lab, ensure_ascii=False) for lab in labels]
+    pieces = ['{"id": ', ', "text": ', ', "labels": ', ', "scores": {' + quoted[0] + ": "]
+    pieces += [", " + lab + ": " for lab in quoted[1:]]
+    pieces += ['}, "file": ', ', "index": ', ', "heading": ', "}\n"]
+    cbytes, cstart = _joined_utf8(pieces)
+    out, _ = kernel.json_rows(
+        tcps, tstart, icps, istart, hcps, hstart, np.array([h is not None for h in heads]),
+        np.array(index, dtype=np.int64), np.array([fid[f] for f in names], dtype=np.int64), fcps, fstart,
+        on.astype(np.int64), lbytes, lstart, q.astype(np.int64), places, pstart, cbytes, cstart,
+    )
+    return out.tobytes().decode("utf-8")
+
+
+def _utf32(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The strings' code points joined (int64; strict, so a lone surrogate raises) and the
+    offsets of each string's start, with the total at the end."""
+    cps = np.frombuffer("".join(strings).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    start = np.zeros(len(strings) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, strings), dtype=np.int64, count=len(strings)), out=start[1:])
+    return cps, start
+
+
+def _joined_utf8(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """The strings' UTF-8 bytes joined and the offset of each one's start, total at the end."""
+    encoded = [x.encode("utf-8") for x in strings]
+    start = np.zeros(len(encoded) + 1, np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=start[1:])
+    return np.frombuffer(b"".join(encoded), dtype=np.uint8), start
 
 
 _WORKER_TAGGER: Optional["Tagger"] = None

@@ -149,3 +149,51 @@ def test_scores_are_written_as_json_writes_them_rounded_to_four_places(P):
 
     expected = [tuple(json.dumps(round(p, 4)) for p in row) for row in P]
     assert _rounded(np.array(P)) == expected
+
+
+_JSON_TEXT = st.text(alphabet=st.one_of(st.sampled_from('"\\/\x00\x01\x08\t\n\x0c\r\x1f\x7f\u2028\u00e9大气𠀀 %s'),
+                                        st.characters(blacklist_categories=("Cs",))), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.tuples(_JSON_TEXT, _JSON_TEXT, st.one_of(st.none(), _JSON_TEXT),
+                               st.sampled_from(["x.jsonl", "a\"b\\c.txt", "目录/文件.txt"]),
+                               st.integers(0, 10**12)), min_size=1, max_size=8),
+       probs=st.lists(st.sampled_from([0.0, 1.0, 0.5, 0.12345, 0.99995, 0.00005, 0.3, 0.87654321, 0.49999]),
+                      min_size=48, max_size=48))
+def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, probs):
+    from policytag import Tagger
+    from policytag._compiled import _load_kernel
+    from policytag._tagger import _jsonl, _jsonl_compiled
+
+    kernel = _load_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed")
+    tagger = Tagger.load()
+    items = [(rid, text, {"file": f, "index": i, "heading": h}) for rid, text, h, f, i in rows]
+    P = np.array(probs[: 6 * len(items)], dtype=float).reshape(len(items), 6)
+    default = tagger._thresholds(None)
+    got = _jsonl_compiled(kernel, tagger.labels, items, P, default)
+    expected = _jsonl(tagger.labels, items, P, default, None)
+    assert got is None or got == expected
+    near_half = np.abs(P * 1e4 - np.floor(P * 1e4) - 0.5) <= 1e-6
+    if not near_half.any():
+        assert got == expected  # only a score at a rounding half leaves the batch to Python
+
+
+def test_the_kernels_jsonl_writer_leaves_other_batches_to_python():
+    from policytag import Tagger
+    from policytag._compiled import _load_kernel
+    from policytag._tagger import _jsonl_compiled
+
+    kernel = _load_kernel()
+    if kernel is None:
+        pytest.skip("numba is not installed")
+    tagger = Tagger.load()
+    P = np.full((1, 6), 0.25)
+    default = tagger._thresholds(None)
+    loc = {"file": "x", "index": 1, "heading": None}
+    assert _jsonl_compiled(kernel, tagger.labels, [("a", "水", loc)], P, default) is not None
+    for odd in [(1, "水", loc), ("a", "水", {**loc, "k": 1}), ("a", "\ud800", loc), ("a", "水", {**loc, "index": True}),
+                ("a", "水", {**loc, "heading": 3}), ("a", "水", {"index": 1, "file": "x", "heading": None})]:
+        assert _jsonl_compiled(kernel, tagger.labels, [odd], P, default) is None
