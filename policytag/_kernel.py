@@ -240,25 +240,27 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc, S, N):  # type:
     idf, L2 norm per block, block weight, dot product with the coefficients.
 
     ``rows[f]`` holds feature f's idf, its coefficients and its block (one cache line).
-    Two branch-light passes over the occurrences (count, then score each distinct
-    feature once and clear its count) let the CPU overlap the cache misses of
-    independent features instead of waiting on each in turn; ``cnt[-1]`` (one slot past
-    the features) absorbs the -1 entries."""
+    Two passes: the first counts the occurrences and packs each distinct feature, in
+    the order it first occurs, to the front of ``occ`` (which it overwrites), without a
+    branch; the second scores that list, so the CPU overlaps the cache misses of
+    independent features instead of stalling on mispredicted skips. ``cnt[-1]`` (one
+    slot past the features) absorbs the -1 entries."""
     n_labels = len(intercept)
     dummy = len(cnt) - 1
+    nd = 0
     for q in range(m):
         f = occ[q]
-        cnt[f if f >= 0 else dummy] += 1
+        g = f if f >= 0 else dummy
+        c = cnt[g]
+        cnt[g] = c + 1
+        occ[nd] = g
+        nd += 1 if (c == 0 and f >= 0) else 0
     cnt[dummy] = 0
     S[:] = 0.0  # per-block sums (scratch of the caller's, so no allocation per doc)
     N[:] = 0.0
-    for q in range(m):
-        f = occ[q]
-        if f < 0:
-            continue
+    for r in range(nd):
+        f = occ[r]
         c = cnt[f]
-        if c == 0:
-            continue
         cnt[f] = 0
         b = int(rows[f, n_labels + 1])
         if b == _CUES:
@@ -446,7 +448,7 @@ def score(
             occ[m] = hits[h, 2]
             occ[m + 1] = hits[h, 3]
             m += 2
-        _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, i, S, N)
+        _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, i, S, N)  # (overwrites occ)
         # each sentence: the features that lie wholly inside it
         for s in range(sfirst[i], sfirst[i] + scount[i]):
             lo = sa[s - n]
