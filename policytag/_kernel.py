@@ -474,6 +474,12 @@ def score(
     return out
 
 
+# the control characters json writes as a backslash and a letter (the rest as \u00XX)
+_SHORT_ESCAPES = np.zeros(32, np.uint8)
+for _c, _e in {"\n": "n", "\r": "r", "\t": "t", "\b": "b", "\f": "f"}.items():
+    _SHORT_ESCAPES[ord(_c)] = ord(_e)
+
+
 @nb.njit(cache=True, nogil=True, _nrt=False)
 def _put_string(out, o, cps, a, b):  # type: ignore[no-untyped-def]
     """``cps[a:b]`` as a JSON string in UTF-8 at ``out[o:]``, escaped as Python's
@@ -493,20 +499,8 @@ def _put_string(out, o, cps, a, b):  # type: ignore[no-untyped-def]
                 o += 1
             else:
                 out[o] = 0x5C
-                if c == 0x0A:
-                    out[o + 1] = 0x6E  # n
-                    o += 2
-                elif c == 0x0D:
-                    out[o + 1] = 0x72  # r
-                    o += 2
-                elif c == 0x09:
-                    out[o + 1] = 0x74  # t
-                    o += 2
-                elif c == 0x08:
-                    out[o + 1] = 0x62  # b
-                    o += 2
-                elif c == 0x0C:
-                    out[o + 1] = 0x66  # f
+                if _SHORT_ESCAPES[c]:  # \n \r \t \b \f
+                    out[o + 1] = _SHORT_ESCAPES[c]
                     o += 2
                 else:  # \u00XX, lower-case hex
                     out[o + 1] = 0x75

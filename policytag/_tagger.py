@@ -238,20 +238,26 @@ class Tagger:
                 yield done
             return
         for batch, P in self._scored_batches(records, batch_size, jobs):
-            yield len(batch), _jsonl(self.labels, _items(batch), P, default, strict)
+            yield len(batch), self._serialised(_items(batch), P, default, strict)
 
     def _jsonl_of(
         self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
     ) -> tuple[int, str]:
         """A batch's ``(rows, JSONL text)``: scored, and its rows built and serialised."""
-        P = self.predict_proba([text for _, text, _ in items])
-        if strict is None:
-            from ._compiled import _load_kernel
+        return len(items), self._serialised(items, self.predict_proba([text for _, text, _ in items]), default, strict)
 
-            done = _jsonl_compiled(_load_kernel(), self.labels, items, P, default)
+    def _serialised(self, items: list[tuple[str, str, dict[str, Any]]], P: np.ndarray, default: np.ndarray,
+                    strict: Optional[np.ndarray]) -> str:
+        """A batch's JSON lines: written by the kernel when this process has it loaded
+        and the batch is a common one (see :func:`_jsonl_compiled`), else in Python."""
+        from ._compiled import _KERNEL
+
+        kernel = _KERNEL.get("module")  # only a kernel already loaded: never import numba for this
+        if strict is None and kernel is not None:
+            done = _jsonl_compiled(kernel, self.labels, items, P, default)
             if done is not None:
-                return len(items), done
-        return len(items), _jsonl(self.labels, items, P, default, strict)
+                return done
+        return _jsonl(self.labels, items, P, default, strict)
 
 
 def _in_order(pool: Any, records: Iterable[Any], batch_size: int, jobs: int, payload: Any, work: Any,
@@ -343,6 +349,14 @@ def _with_evidence(row: dict[str, Any], ev: dict[str, Any], uncertain: bool) -> 
 _FOUR_PLACES: Optional[list[str]] = None
 
 
+def _four_places() -> list[str]:
+    """``repr(q / 10000)`` for q = 0 … 10,000: the four-place scores as json writes them."""
+    global _FOUR_PLACES
+    if _FOUR_PLACES is None:  # built whole, then published: threads may race here
+        _FOUR_PLACES = [repr(q / 10000) for q in range(10001)]
+    return _FOUR_PLACES
+
+
 def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
     """``repr(round(p, 4))`` of each probability, row by row, without a Python call per
     value: ``rint(p * 1e4)`` indexes the strings of 0.0, 0.0001 … 1.0. Where the product
@@ -350,13 +364,10 @@ def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
     Python's ``round`` itself is used."""
     import json
 
-    global _FOUR_PLACES
-    if _FOUR_PLACES is None:  # built whole, then published: threads may race here
-        _FOUR_PLACES = [repr(q / 10000) for q in range(10001)]
     scaled = P * 1e4
     q = np.rint(scaled)
     exact = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)
-    table = _FOUR_PLACES
+    table = _four_places()
     rows = [tuple([table[i] for i in row]) for row in q.astype(np.int64).clip(0, 10000).tolist()]
     for i in np.flatnonzero(~exact.all(axis=1)).tolist():
         rows[i] = tuple(json.dumps(round(p, 4)) for p in P[i].tolist())
@@ -409,7 +420,25 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
     return "".join(out)
 
 
-_PLACES_UTF8: Optional[tuple[np.ndarray, np.ndarray]] = None
+_WRITER_PARTS: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
+
+
+def _writer_parts(labels: Sequence[str]) -> tuple[np.ndarray, ...]:
+    """The fixed bytes of :func:`_jsonl_compiled`'s rows for a label set (built once):
+    every label list by bit mask, every four-place score, and the pieces between the
+    fields, each as joined UTF-8 with its offsets."""
+    import json
+
+    key = tuple(labels)
+    if key not in _WRITER_PARTS:
+        lists = [json.dumps([lab for j, lab in enumerate(labels) if m >> j & 1], ensure_ascii=False)
+                 for m in range(1 << len(labels))]
+        quoted = [json.dumps(lab, ensure_ascii=False) for lab in labels]
+        pieces = ['{"id": ', ', "text": ', ', "labels": ', ', "scores": {' + quoted[0] + ": "]
+        pieces += [", " + lab + ": " for lab in quoted[1:]]
+        pieces += ['}, "file": ', ', "index": ', ', "heading": ', "}\n"]
+        _WRITER_PARTS[key] = (*_joined_utf8(lists), *_joined_utf8(_four_places()), *_joined_utf8(pieces))
+    return _WRITER_PARTS[key]
 
 
 def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]],
@@ -420,8 +449,7 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
     decides. None for any other batch, which :func:`_jsonl` writes."""
     import json
 
-    global _PLACES_UTF8
-    if kernel is None or not items:
+    if not items or not 0 < len(labels) <= 12:
         return None
     ids = [it[0] for it in items]
     texts = [it[1] for it in items]
@@ -447,21 +475,8 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
         fcps, fstart = _joined_utf8([json.dumps(f, ensure_ascii=False) for f in fid])
     except UnicodeEncodeError:  # a lone surrogate: the Python writer keeps it as it is
         return None
-    if _PLACES_UTF8 is None:
-        _rounded(P[:0])  # builds _FOUR_PLACES
-        _PLACES_UTF8 = _joined_utf8(_FOUR_PLACES)
-    places, pstart = _PLACES_UTF8
+    lbytes, lstart, places, pstart, cbytes, cstart = _writer_parts(labels)
     on = (P >= default) @ (1 << np.arange(len(labels)))
-    lists = [json.dumps([lab for j, lab in enumerate(labels) if m >> j & 1], ensure_ascii=False)
-             for m in range(1 << len(labels))] if len(labels) <= 10 else None
-    if lists is None:
-        return None
-    lbytes, lstart = _joined_utf8(lists)
-    quoted = [json.dumps(lab, ensure_ascii=False) for lab in labels]
-    pieces = ['{"id": ', ', "text": ', ', "labels": ', ', "scores": {' + quoted[0] + ": "]
-    pieces += [", " + lab + ": " for lab in quoted[1:]]
-    pieces += ['}, "file": ', ', "index": ', ', "heading": ', "}\n"]
-    cbytes, cstart = _joined_utf8(pieces)
     out, _ = kernel.json_rows(
         tcps, tstart, icps, istart, hcps, hstart, np.array([h is not None for h in heads]),
         np.array(index, dtype=np.int64), np.array([fid[f] for f in names], dtype=np.int64), fcps, fstart,

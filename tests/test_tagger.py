@@ -111,7 +111,7 @@ def test_workers_give_the_same_rows_in_the_same_order(shipped, kernel, monkeypat
     assert one == two
 
 
-@pytest.mark.parametrize("jobs,kernel", [(1, "auto"), (2, "auto"), (2, "numpy")])
+@pytest.mark.parametrize("jobs,kernel", [(1, "auto"), (1, "numba"), (2, "auto"), (2, "numpy")])
 @pytest.mark.parametrize("min_precision", [None, 0.9])
 def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, kernel, min_precision, monkeypatch):
     import json
