@@ -975,9 +975,10 @@ class CompiledModel:
         """:meth:`predict_proba` of raw texts, normalised here (a non-string counts as
         empty, and a text that normalises to nothing gets 0 for every label).
 
-        On the kernel, a text that :func:`~policytag._normalize.pass_through_table`
-        passes is normalised and lower-cased in the kernel too (``_kernel.prepare``, the
-        same result as ``normalize``; most policy text), so only the rest costs Python."""
+        On the kernel, a text whose characters :func:`~policytag._normalize.pass_through_table`
+        passes or :func:`~policytag._normalize.expansions` expands is normalised and
+        lower-cased in the kernel too (``_kernel.prepare``, the same result as
+        ``normalize``; most policy text), so only the rest costs Python."""
         items = [t if isinstance(t, str) else "" for t in texts]
         n = len(items)
         kernel = self._kernel_for(n)

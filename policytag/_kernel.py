@@ -7,15 +7,16 @@ and binary searches, plus rjieba and Python around it. This module does the same
 one paragraph at a time in numba-compiled loops, all with the GIL released (so threads
 run it in parallel):
 
-- :func:`prepare` normalises and lower-cases the common text (the rest is left to
-  :func:`policytag._normalize.normalize`);
+- :func:`prepare` normalises and lower-cases the common text, NFKC's compatibility
+  expansions included (the rest is left to :func:`policytag._normalize.normalize`);
 - :func:`sentence_spans` splits sentences as :func:`policytag._segment.split_sentences`;
 - :func:`score` segments each paragraph (:mod:`policytag._cutkernel`, rjieba's tokens),
   looks n-grams, tokens, word pairs and cue terms up in open-addressing hash tables,
   and scores each doc (the paragraph, then each of its sentences) from its list of
   feature occurrences in two passes, counting and then summing, so that independent
   cache misses overlap. A batch is segmented first and scored after, so that the
-  dictionary's and the model's tables each stay in cache through their phase.
+  dictionary's and the model's tables each stay in cache through their phase;
+- :func:`json_rows` writes the batch's JSON lines (``_tagger._jsonl_compiled``).
 
 The helpers that take arrays (here and in :mod:`policytag._cutkernel`) are compiled
 without numba's reference counting (``_nrt=False``; they allocate nothing): otherwise
