@@ -232,6 +232,19 @@ class Tagger:
         gives. With ``jobs`` > 1 on the compiled kernel, ``jobs`` threads score the
         batches and build and serialise their rows too, so the calling thread only reads
         input and writes text; worker processes (the NumPy path) only score."""
+        for n, part in self._jsonl_parts(records, batch_size, threshold, min_precision, jobs):
+            yield n, part if isinstance(part, str) else part.decode("utf-8")
+
+    def _jsonl_parts(
+        self,
+        records: Iterable[Any],
+        batch_size: int = 512,
+        threshold: Optional[float] = None,
+        min_precision: Optional[float] = None,
+        jobs: int = 1,
+    ) -> Iterator[tuple[int, str | bytes]]:
+        """:meth:`jsonl_chunks`, each chunk as the writer made it: UTF-8 bytes where the
+        kernel wrote the batch, else text (the CLI writes the bytes as they are)."""
         default, strict = self._label_thresholds(threshold, min_precision)
         if jobs > 1 and self.model.prefer_kernel():
             for _, done in _threaded(records, batch_size, jobs, self._jsonl_of, _items, default, strict):
@@ -242,14 +255,15 @@ class Tagger:
 
     def _jsonl_of(
         self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
-    ) -> tuple[int, str]:
-        """A batch's ``(rows, JSONL text)``: scored, and its rows built and serialised."""
+    ) -> tuple[int, str | bytes]:
+        """A batch's ``(rows, JSON lines)``: scored, and its rows built and serialised."""
         return len(items), self._serialised(items, self.predict_proba([text for _, text, _ in items]), default, strict)
 
     def _serialised(self, items: list[tuple[str, str, dict[str, Any]]], P: np.ndarray, default: np.ndarray,
-                    strict: Optional[np.ndarray]) -> str:
-        """A batch's JSON lines: written by the kernel when this process has it loaded
-        and the batch is a common one (see :func:`_jsonl_compiled`), else in Python."""
+                    strict: Optional[np.ndarray]) -> str | bytes:
+        """A batch's JSON lines: UTF-8 bytes written by the kernel when this process has
+        it loaded and the batch is a common one (see :func:`_jsonl_compiled`), else text
+        written in Python."""
         from ._compiled import _KERNEL
 
         kernel = _KERNEL.get("module")  # only a kernel already loaded: never import numba for this
@@ -442,9 +456,9 @@ def _writer_parts(labels: Sequence[str]) -> tuple[np.ndarray, ...]:
 
 
 def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]],
-                    P: np.ndarray, default: np.ndarray) -> Optional[str]:
-    """:func:`_jsonl` of a batch written by the kernel (``_kernel.json_rows``, with the
-    GIL released), for the common batch: string ids and texts, records that carry only
+                    P: np.ndarray, default: np.ndarray) -> Optional[bytes]:
+    """:func:`_jsonl` of a batch, as UTF-8, written by the kernel (``_kernel.json_rows``,
+    with the GIL released), for the common batch: string ids and texts, records that carry only
     their location, no lone surrogate, and scores whose four-place rounding the table
     decides. None for any other batch, which :func:`_jsonl` writes."""
     import json
@@ -482,7 +496,7 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
         np.array(index, dtype=np.int64), np.array([fid[f] for f in names], dtype=np.int64), fcps, fstart,
         on.astype(np.int64), lbytes, lstart, q.astype(np.int64), places, pstart, cbytes, cstart,
     )
-    return out.tobytes().decode("utf-8")
+    return out.tobytes()
 
 
 def _utf32(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:

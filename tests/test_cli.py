@@ -323,3 +323,24 @@ def test_kernel_cache_is_found_once_the_kernel_is_built(shipped_tagger):
     shipped_tagger.model.prefer_kernel()
     shipped_tagger.predict_proba(["深入打好蓝天保卫战。"])  # builds it if it was not
     assert _compiled.kernel_cache_missing() is None
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_predict_jsonl_on_the_kernel_writes_the_bytes_of_the_numpy_path(tmp_path, monkeypatch, to_file):
+    # the kernel writes JSON lines as UTF-8 bytes straight to the output's buffer, mixed
+    # with text chunks (a record carrying other fields); the file must not change
+    lines = [json.dumps({"id": f"r{i}", "text": t}, ensure_ascii=False)
+             for i, t in enumerate(["深入打好蓝天保卫战，\"PM2.5\"浓度下降。", "全面推行河湖长制\\；Ⅲ类水体。", "新建学校6所。"] * 5)]
+    lines[4] = json.dumps({"id": "odd", "text": "严肃问责。", "extra": [1, "二"]}, ensure_ascii=False)
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = {}
+    for kernel in ("numpy", "numba"):
+        monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
+        args = ["predict", str(src), "--format", "jsonl", "--batch-size", "4", "--jobs", "2"]
+        dest = tmp_path / f"out-{kernel}.jsonl"
+        res = run_cli(*args, "-o", str(dest)) if to_file else run_cli(*args)
+        assert res.returncode == 0, res.stderr
+        outs[kernel] = dest.read_bytes() if to_file else res.stdout
+    assert outs["numba"] == outs["numpy"]
+    assert len(outs["numba"].splitlines()) == 15

@@ -174,6 +174,7 @@ def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, pro
     P = np.array(probs[: 6 * len(items)], dtype=float).reshape(len(items), 6)
     default = tagger._thresholds(None)
     got = _jsonl_compiled(kernel, tagger.labels, items, P, default)
+    got = got.decode("utf-8") if got is not None else None
     expected = _jsonl(tagger.labels, items, P, default, None)
     assert got is None or got == expected
     near_half = np.abs(P * 1e4 - np.floor(P * 1e4) - 0.5) <= 1e-6
