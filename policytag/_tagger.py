@@ -232,20 +232,15 @@ class Tagger:
         gives. With ``jobs`` > 1 on the compiled kernel, ``jobs`` threads score the
         batches and build and serialise their rows too, so the calling thread only reads
         input and writes text; worker processes (the NumPy path) only score."""
-        for n, part in self._jsonl_parts(records, batch_size, threshold, min_precision, jobs):
+        default, strict = self._label_thresholds(threshold, min_precision)
+        for n, part in self._jsonl_parts(records, batch_size, jobs, default, strict):
             yield n, part if isinstance(part, str) else part.decode("utf-8")
 
-    def _jsonl_parts(
-        self,
-        records: Iterable[Any],
-        batch_size: int = 512,
-        threshold: Optional[float] = None,
-        min_precision: Optional[float] = None,
-        jobs: int = 1,
-    ) -> Iterator[tuple[int, str | bytes]]:
-        """:meth:`jsonl_chunks`, each chunk as the writer made it: UTF-8 bytes where the
-        kernel wrote the batch, else text (the CLI writes the bytes as they are)."""
-        default, strict = self._label_thresholds(threshold, min_precision)
+    def _jsonl_parts(self, records: Iterable[Any], batch_size: int, jobs: int, default: np.ndarray,
+                     strict: Optional[np.ndarray]) -> Iterator[tuple[int, str | bytes]]:
+        """:meth:`jsonl_chunks` once the thresholds are decided (:meth:`_label_thresholds`),
+        each chunk as its writer made it: UTF-8 bytes where the kernel wrote the batch,
+        else text (the CLI writes the bytes as they are)."""
         if jobs > 1 and self.model.prefer_kernel():
             for _, done in _threaded(records, batch_size, jobs, self._jsonl_of, _items, default, strict):
                 yield done

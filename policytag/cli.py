@@ -248,7 +248,8 @@ def predict(
                 )
                 if output_format.value == "jsonl" and not evidence:  # rows serialised where they are scored
                     write = _chunk_writer(out)
-                    for n, part in tagger._jsonl_parts(records, **scoring):
+                    default, strict = tagger._label_thresholds(threshold, min_precision)
+                    for n, part in tagger._jsonl_parts(records, batch_size, jobs, default, strict):
                         write(part)
                         written += n
                 else:
