@@ -30,7 +30,7 @@ from typing import Any, Optional
 import numba as nb
 import numpy as np
 
-from ._hashtable import MULT, find, log_size, rehash
+from ._hashtable import MULT, find, log_size, prefetch, rehash
 
 MIN_FLOAT = -3.14e100
 _B, _E, _M, _S = 0, 1, 2, 3  # jieba's states, in the order its tie-breaks compare them
@@ -243,6 +243,11 @@ def cut(cps, a, L, root, trie, tshift, logf, logtotal, emit, start, trans, route
             e += 1
         N = e - s
         route[N] = 0.0
+        for k in range(N - 1):  # start loading every two-character probe's slot of the trie
+            c = cps[s + k]
+            ent = root[c] if c < len(root) else -1
+            if ent >= 0:
+                prefetch(trie, np.int64((np.uint64(((ent & _NODE) << 21) | cps[s + k + 1]) * MULT) >> tshift))
         for k in range(N - 1, -1, -1):
             node = 0
             best = -np.inf

@@ -11,8 +11,32 @@ from typing import Optional
 
 import numba as nb
 import numpy as np
+from llvmlite import ir
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 MULT = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing multiplier
+
+
+@intrinsic
+def prefetch(typingctx, arr, i):  # type: ignore[no-untyped-def]
+    """Ask the CPU to start loading ``arr[i]`` (the start of row ``i`` of a 2-D array):
+    LLVM's prefetch, which has no result and never faults, so the cache miss overlaps
+    other work instead of stalling the instruction that needs the value."""
+    def codegen(context, builder, signature, args):  # type: ignore[no-untyped-def]
+        aryty = signature.args[0]
+        ary = context.make_array(aryty)(context, builder, args[0])
+        zero = context.get_constant(types.intp, 0)
+        index = [args[1]] + [zero] * (aryty.ndim - 1)
+        ptr = cgutils.get_item_pointer(context, builder, aryty, ary, index, wraparound=False)
+        i8p = ir.IntType(8).as_pointer()
+        fnty = ir.FunctionType(ir.VoidType(), [i8p, ir.IntType(32), ir.IntType(32), ir.IntType(32)])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        i32 = ir.IntType(32)
+        builder.call(fn, [builder.bitcast(ptr, i8p), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(arr, i), codegen
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
