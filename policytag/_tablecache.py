@@ -129,18 +129,14 @@ def store(key: str, tables: dict[str, tuple[Any, ...]]) -> None:
     folder = cache_dir()
     if folder is None:
         return
+    from ._atomic import atomic_open
+
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{_PREFIX}{key}.npz"
-        tmp = folder / f".{_PREFIX}{key}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
+        with atomic_open(folder / f"{_PREFIX}{key}.npz", "wb") as fh:
             np.savez(fh, **_flatten(tables))
-        os.replace(tmp, path)
         old = sorted(folder.glob(f"{_PREFIX}*.npz"), key=lambda p: p.stat().st_mtime, reverse=True)[_KEEP:]
         for p in old:
             p.unlink(missing_ok=True)
-    except OSError:
-        try:
-            tmp.unlink(missing_ok=True)  # type: ignore[possibly-undefined]
-        except (OSError, NameError):
-            pass
+    except OSError:  # atomic_open has removed its temporary file
+        pass
