@@ -997,8 +997,9 @@ class CompiledModel:
     def _kernel_proba_of_texts(self, items: list[str], kernel: Any) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities and emptiness of raw texts on the kernel. The texts the kernel
         does not normalise (traditional script, glosses, rare characters …) are
-        normalised here and scored in a second, small kernel call of their own; one
-        whose lower-casing changes its length (``İ``) is scored in NumPy."""
+        normalised here and scored by :meth:`_kernel_decision` in a second, small call
+        of their own (which scores one whose lower-casing changes its length, ``İ``, in
+        NumPy)."""
         from ._normalize import normalize, wide_mapped
 
         tables = self._kernel_tables(kernel)
@@ -1008,26 +1009,15 @@ class CompiledModel:
         P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
         empty = plen == 0  # so far also the texts left to normalize
         if not ok.all():
-            redo, texts, lows, odd, oddtext = [], [], [], [], []
+            redo, texts = [], []
             for i in np.flatnonzero(~ok).tolist():
                 t = normalize(items[i])
-                u = t.lower()
-                if len(u) != len(t):
-                    odd.append(i)
-                    oddtext.append(t)
-                elif t:
+                if t:
                     redo.append(i)
                     texts.append(t)
-                    lows.append(u)
-            if redo:
-                orig, starts = _codepoints(texts)
-                low = _codepoints(lows)[0]
-                plen = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
-                P[redo] = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), len(redo))
+            if redo:  # (a text whose lower-casing changes its length goes to NumPy there)
+                P[redo] = _pooled(*self._kernel_decision(texts, self.pool_sentences, kernel), len(redo))
                 empty[redo] = False
-            if odd:
-                P[odd] = self.predict_proba_numpy(oddtext)
-                empty[odd] = False
         return P, empty
 
     def predict_proba_numpy(self, normalized: Sequence[str]) -> np.ndarray:
