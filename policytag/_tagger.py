@@ -358,6 +358,17 @@ def _with_evidence(row: dict[str, Any], ev: dict[str, Any], uncertain: bool) -> 
 _FOUR_PLACES: Optional[list[str]] = None
 
 
+def _four_place_index(P: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rint(p * 1e4)`` of each probability (clipped to 0 … 10,000), the index of its
+    four-place string in :func:`_four_places`, and whether that index is surely what
+    ``round(p, 4)`` gives: not where the product lies so near a half that its rounding
+    error could decide, nor where p is outside [0, 1]."""
+    scaled = P * 1e4
+    q = np.rint(scaled)
+    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)
+    return q.astype(np.int64).clip(0, 10000), exact
+
+
 def _four_places() -> list[str]:
     """``repr(q / 10000)`` for q = 0 … 10,000: the four-place scores as json writes them."""
     global _FOUR_PLACES
@@ -373,11 +384,9 @@ def _rounded(P: np.ndarray) -> list[tuple[str, ...]]:
     Python's ``round`` itself is used."""
     import json
 
-    scaled = P * 1e4
-    q = np.rint(scaled)
-    exact = (np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)
+    q, exact = _four_place_index(P)
     table = _four_places()
-    rows = [tuple([table[i] for i in row]) for row in q.astype(np.int64).clip(0, 10000).tolist()]
+    rows = [tuple([table[i] for i in row]) for row in q.tolist()]
     for i in np.flatnonzero(~exact.all(axis=1)).tolist():
         rows[i] = tuple(json.dumps(round(p, 4)) for p in P[i].tolist())
     return rows
@@ -399,9 +408,11 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
     on = (P >= th) @ (1 << np.arange(len(labels)))  # each row's labels as a bit mask
     uncertain = ((P >= default).any(axis=1) & (on == 0)).tolist() if strict is not None else None
     given = {int(m): encode([lab for j, lab in enumerate(labels) if m >> j & 1]) for m in np.unique(on)}
-    head = '{"id": %s, "text": %s, "labels": %s, "scores": {' + ", ".join(
-        encode(lab).replace("%", "%%") + ": %s" for lab in labels) + "}"
-    located = head + ', "file": %s, "index": %d, "heading": %s}\n'
+    pieces = [p.replace("%", "%%") for p in _row_pieces(labels)]
+    n = len(labels)
+    head = "%s".join(pieces[: 3 + n]) + "%s}"  # id, text, labels, the scores: a row's own fields
+    located = "%s".join(pieces[: 3 + n]) + "%s" + pieces[3 + n] + "%s" + pieces[4 + n] + "%d" + pieces[5 + n] + "%s" + (
+        pieces[6 + n])  # … and its file, index and heading
     own = ("id", "text", "labels", "scores") + (("uncertain",) if strict is not None else ())
     out = []
     file, file_json = None, ""
@@ -429,6 +440,17 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
     return "".join(out)
 
 
+def _row_pieces(labels: Sequence[str]) -> list[str]:
+    """The fixed text of a row that carries its location, around its fields: before the
+    id, the text, the labels, each score, the file, the index and the heading, and after
+    the heading (what both JSON writers write)."""
+    import json
+
+    quoted = [json.dumps(lab, ensure_ascii=False) for lab in labels]
+    return (['{"id": ', ', "text": ', ', "labels": ', ', "scores": {' + quoted[0] + ": "]
+            + [", " + lab + ": " for lab in quoted[1:]] + ['}, "file": ', ', "index": ', ', "heading": ', "}\n"])
+
+
 _WRITER_PARTS: dict[tuple[str, ...], tuple[np.ndarray, ...]] = {}
 
 
@@ -442,11 +464,7 @@ def _writer_parts(labels: Sequence[str]) -> tuple[np.ndarray, ...]:
     if key not in _WRITER_PARTS:
         lists = [json.dumps([lab for j, lab in enumerate(labels) if m >> j & 1], ensure_ascii=False)
                  for m in range(1 << len(labels))]
-        quoted = [json.dumps(lab, ensure_ascii=False) for lab in labels]
-        pieces = ['{"id": ', ', "text": ', ', "labels": ', ', "scores": {' + quoted[0] + ": "]
-        pieces += [", " + lab + ": " for lab in quoted[1:]]
-        pieces += ['}, "file": ', ', "index": ', ', "heading": ', "}\n"]
-        _WRITER_PARTS[key] = (*_joined_utf8(lists), *_joined_utf8(_four_places()), *_joined_utf8(pieces))
+        _WRITER_PARTS[key] = (*_joined_utf8(lists), *_joined_utf8(_four_places()), *_joined_utf8(_row_pieces(labels)))
     return _WRITER_PARTS[key]
 
 
@@ -472,9 +490,8 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
     if not (all(type(v) is int and v >= 0 for v in index) and all(type(f) is str for f in names)
             and all(h is None or type(h) is str for h in heads)):
         return None
-    scaled = P * 1e4
-    q = np.rint(scaled)
-    if not ((np.abs(scaled - np.floor(scaled) - 0.5) > 1e-6) & (q >= 0) & (q <= 10000)).all():
+    q, exact = _four_place_index(P)
+    if not exact.all():
         return None  # a score too near a rounding half, or outside [0, 1]: Python's round decides
     try:
         tcps, tstart = _utf32(texts)
@@ -489,7 +506,7 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
     out, _ = kernel.json_rows(
         tcps, tstart, icps, istart, hcps, hstart, np.array([h is not None for h in heads]),
         np.array(index, dtype=np.int64), np.array([fid[f] for f in names], dtype=np.int64), fcps, fstart,
-        on.astype(np.int64), lbytes, lstart, q.astype(np.int64), places, pstart, cbytes, cstart,
+        on.astype(np.int64), lbytes, lstart, q, places, pstart, cbytes, cstart,
     )
     return out.tobytes()
 
