@@ -878,6 +878,14 @@ class CompiledModel:
         group_keys, gstart = np.unique(firsts, return_index=True)
         gend = np.r_[gstart[1:], len(items)].astype(np.int64)
         cues = kernel.hash_table(group_keys, np.arange(len(group_keys)))
+
+        def first_bits(chars: np.ndarray) -> np.ndarray:
+            """A bit for each BMP code point that begins a cue term: most characters skip
+            the hash probe."""
+            bits = np.zeros(0x10000 // 8, np.uint8)
+            bmp = chars[chars < 0x10000]
+            np.bitwise_or.at(bits, bmp >> 3, (1 << (bmp & 7)).astype(np.uint8))
+            return bits
         if chars is None or pairs is None or cues is None:
             return None
         # idf and coefficients side by side, one row per feature; float32 when that
@@ -911,7 +919,7 @@ class CompiledModel:
                       _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
                       renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
                       wlo <= 2 <= whi and has_words, *pairs),
-            "cues": (len(items) > 0, *cues, gstart.astype(np.int64), gend, qcps,
+            "cues": (len(items) > 0, first_bits(group_keys), *cues, gstart.astype(np.int64), gend, qcps,
                      np.array([len(it[1]) for it in items], dtype=np.int64),
                      renum([it[2] for it in items]), renum([it[3] for it in items])),
             "model": (np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)), self.block_weight, self.intercept),

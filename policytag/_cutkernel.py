@@ -157,11 +157,11 @@ def _viterbi(cps, p, q, emit, start, trans, V, bp, path, root, out_st, out_ln, o
     T = q - p
     c = cps[p] - _HMM_LO
     for y in range(4):
-        V[0, y] = start[y] + emit[y, c]
+        V[0, y] = start[y] + emit[c, y]
     for t in range(1, T):
         c = cps[p + t] - _HMM_LO
         for y in range(4):
-            em = emit[y, c]
+            em = emit[c, y]
             a = _PREV[y, 0]
             b = _PREV[y, 1]
             va = V[t - 1, a] + trans[a, y] + em
@@ -431,17 +431,18 @@ def _dictionary() -> np.ndarray:
 
 
 def _hmm() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """jieba's HMM: emission log-probabilities of U+4E00–U+9FD5 per state (MIN_FLOAT for
-    a character a state never emits), start and transition log-probabilities."""
+    """jieba's HMM: emission log-probabilities of U+4E00–U+9FD5, one row of the four
+    states per character (so Viterbi reads one cache line a character; MIN_FLOAT for a
+    character a state never emits), start and transition log-probabilities."""
     from jieba.finalseg import emit_P, start_P, trans_P
 
     names = "BEMS"
-    emit = np.full((4, _HMM_HI - _HMM_LO + 1), MIN_FLOAT)
+    emit = np.full((_HMM_HI - _HMM_LO + 1, 4), MIN_FLOAT)  # a character's four states side by side
     for y, name in enumerate(names):
         for ch, p in emit_P[name].items():
             c = ord(ch)
             if _HMM_LO <= c <= _HMM_HI:
-                emit[y, c - _HMM_LO] = p
+                emit[c - _HMM_LO, y] = p
     start = np.array([start_P[name] for name in names])
     trans = np.full((4, 4), MIN_FLOAT)
     for y0, name0 in enumerate(names):
@@ -531,5 +532,5 @@ def empty_tables() -> tuple[Any, ...]:
     """Tables of the right types for a model without word features (never segmented)."""
     return (
         np.full(1, -1, np.int32), np.full(16, -1, np.int64), np.uint64(60), np.zeros(1), 0.0,
-        np.full((4, _HMM_HI - _HMM_LO + 1), MIN_FLOAT), np.zeros(4), np.zeros((4, 4)),
+        np.full((_HMM_HI - _HMM_LO + 1, 4), MIN_FLOAT), np.zeros(4), np.zeros((4, 4)),
     )

@@ -287,13 +287,16 @@ def _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, doc, S, N):  # type:
 
 
 @nb.njit(cache=True, nogil=True, _nrt=False)
-def _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits):  # type: ignore[no-untyped-def]
+def _cue_hits(orig, a, L, qbits, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits):  # type: ignore[no-untyped-def]
     """Every occurrence of a cue term in ``orig[a:a+L]``: (position, length, term
     feature, label feature) rows in ``hits``, as many as it holds; returns how many
     there are (more than ``hits`` holds: call again with a bigger one)."""
     nh = 0
     for p in range(L):
-        g = _find(qt, orig[a + p], qshift)
+        c = orig[a + p]
+        if c < 0x10000 and not (qbits[c >> 3] >> (c & 7)) & 1:  # not the first character of any term
+            continue
+        g = _find(qt, c, qshift)
         if g < 0:
             continue
         for term in range(gstart[g], gend[g]):
@@ -323,7 +326,7 @@ def score(
     segment, droot, trie, tshift_d, dlogf, logtotal, emit, start, trans,  # the segmenter (_cutkernel.tables)
     cid, bits, kmin, kmax, uni, ct, cshift,  # character n-grams
     keep_ranges, tt, tshift, tcps, toff, node_tok, wuni, n_tok, use_uni, use_bi, bt, bshift,  # tokens, words, word pairs
-    use_cues, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf,  # cue terms grouped by first character
+    use_cues, qbits, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf,  # cue terms grouped by first character (and a bit per BMP first character)
     rows, logs, bw, intercept, n_docs,
 ):  # type: ignore[no-untyped-def]
     """Linear scores ``(n_docs, n_labels)`` of a batch's paragraphs (docs ``0..n-1``) and
@@ -447,10 +450,10 @@ def score(
         # cue terms (binary): every occurrence in the original (not lower-cased) text
         nh = 0
         if use_cues:
-            nh = _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
+            nh = _cue_hits(orig, a, L, qbits, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
             if nh > hits.shape[0]:  # more than ever before: room for them, and again
                 hits = np.empty((2 * nh, 4), np.int64)
-                nh = _cue_hits(orig, a, L, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
+                nh = _cue_hits(orig, a, L, qbits, qt, qshift, gstart, gend, qcps, qlen, qtf, qlf, hits)
         if m + 2 * nh > len(occ):
             grown = np.empty(2 * (m + 2 * nh), np.int64)
             grown[:m] = occ[:m]

@@ -181,3 +181,16 @@ def test_kernel_expands_every_compatibility_character_as_normalize_does(shipped)
     got = _prepared(shipped.model, texts)
     assert sum(g is not None for g in got) > 0.8 * len(texts)
     assert [g for g in got if g is not None] == [n for g, n in zip(got, normalize_many(texts)) if g is not None]
+
+
+def test_kernel_finds_every_cue_term_as_numpy_does(shipped, monkeypatch):
+    """The kernel skips characters that begin no cue term by a bit table; each term, alone,
+    in a sentence and between characters whose bits share its byte, is still found."""
+    from policytag._resources import load_taxonomy
+
+    terms = sorted({t for lab in load_taxonomy()["labels"] for t in lab.get("cues", [])})
+    assert terms
+    near = [chr(ord(t[0]) ^ 1) + t + chr(ord(t[0]) ^ 7) for t in terms if ord(t[0]) < 0x10000]
+    texts = terms + [f"要求{t}，确保落实。" for t in terms] + near + ["；".join(terms)]
+    expected, got = _both(shipped.model, texts, monkeypatch)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12)
