@@ -209,7 +209,7 @@ class Tagger:
         default, strict = self._label_thresholds(threshold, min_precision)
         if evidence:
             from ._explain import evidence as compact
-        for batch, P in self._scored_batches(records, batch_size, jobs):
+        for batch, P in self._scored_batches(_expanded(records), batch_size, jobs):
             for rec, row in zip(batch, _rows(self.labels, _items(batch), P, default, strict)):
                 if evidence:
                     labels = row["labels"]
@@ -245,17 +245,16 @@ class Tagger:
             for _, done in _threaded(records, batch_size, jobs, self._jsonl_of, _items, default, strict):
                 yield done
             return
-        for batch, P in self._scored_batches(records, batch_size, jobs):
+        for batch, P in self._scored_batches(_expanded(records), batch_size, jobs):
             yield len(batch), self._serialised(_items(batch), P, default, strict)
 
-    def _jsonl_of(
-        self, items: list[tuple[str, str, dict[str, Any]]], default: np.ndarray, strict: Optional[np.ndarray]
-    ) -> tuple[int, str | bytes]:
-        """A batch's ``(rows, JSON lines)``: scored, and its rows built and serialised."""
-        return len(items), self._serialised(items, self.predict_proba([text for _, text, _ in items]), default, strict)
+    def _jsonl_of(self, items: Any, default: np.ndarray, strict: Optional[np.ndarray]) -> tuple[int, str | bytes]:
+        """A batch's ``(rows, JSON lines)``: scored, and its rows built and serialised
+        (``items``: see :func:`_items`)."""
+        texts = items.texts if isinstance(items, _columns_type()) else [text for _, text, _ in items]
+        return len(items), self._serialised(items, self.predict_proba(texts), default, strict)
 
-    def _serialised(self, items: list[tuple[str, str, dict[str, Any]]], P: np.ndarray, default: np.ndarray,
-                    strict: Optional[np.ndarray]) -> str | bytes:
+    def _serialised(self, items: Any, P: np.ndarray, default: np.ndarray, strict: Optional[np.ndarray]) -> str | bytes:
         """A batch's JSON lines: UTF-8 bytes written by the kernel when this process has
         it loaded and the batch is a common one (see :func:`_jsonl_compiled`), else text
         written in Python."""
@@ -266,6 +265,8 @@ class Tagger:
             done = _jsonl_compiled(kernel, self.labels, items, P, default)
             if done is not None:
                 return done
+        if isinstance(items, _columns_type()):
+            items = _column_items(items)
         return _jsonl(self.labels, items, P, default, strict)
 
 
@@ -276,7 +277,7 @@ def _in_order(pool: Any, records: Iterable[Any], batch_size: int, jobs: int, pay
     from collections import deque
 
     pending: deque = deque()
-    for batch in _batches(records, batch_size):
+    for batch in _column_batches(records, batch_size):
         pending.append((batch, pool.submit(work, payload(batch), *args)))
         if len(pending) >= 3 * jobs:
             done, fut = pending.popleft()
@@ -301,9 +302,10 @@ def _texts(batch: Sequence[Any]) -> list[str]:
     return [r.text for r in batch]
 
 
-def _items(batch: Sequence[Any]) -> list[tuple[str, str, dict[str, Any]]]:
-    """A batch of records as the (id, text, carried fields) tuples rows are built from."""
-    return [(r.id, r.text, r.extra) for r in batch]
+def _items(batch: Any) -> Any:
+    """A batch of records as the (id, text, carried fields) tuples rows are built from
+    (a :class:`~policytag._documents.JsonlColumns` batch as it is)."""
+    return batch if isinstance(batch, _columns_type()) else [(r.id, r.text, r.extra) for r in batch]
 
 
 def _init_worker(tagger: "Tagger") -> None:
@@ -468,28 +470,40 @@ def _writer_parts(labels: Sequence[str]) -> tuple[np.ndarray, ...]:
     return _WRITER_PARTS[key]
 
 
-def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]]],
-                    P: np.ndarray, default: np.ndarray) -> Optional[bytes]:
+def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Any, P: np.ndarray, default: np.ndarray) -> Optional[bytes]:
     """:func:`_jsonl` of a batch, as UTF-8, written by the kernel (``_kernel.json_rows``,
     with the GIL released), for the common batch: string ids and texts, records that carry only
     their location, no lone surrogate, and scores whose four-place rounding the table
-    decides. None for any other batch, which :func:`_jsonl` writes."""
+    decides. None for any other batch, which :func:`_jsonl` writes. ``items`` is a list
+    of (id, text, carried fields) or a :class:`~policytag._documents.JsonlColumns`."""
     import json
 
-    if not items or not 0 < len(labels) <= 12:
+    if not len(items) or not 0 < len(labels) <= 12:
         return None
-    ids = [it[0] for it in items]
-    texts = [it[1] for it in items]
-    extras = [it[2] for it in items]
-    if not (all(type(x) is str for x in ids) and all(type(t) is str for t in texts)
-            and all(len(e) == 3 and tuple(e) == _LOCATION for e in extras)):
-        return None
-    index = [e["index"] for e in extras]
-    names = [e["file"] for e in extras]
-    heads = [e["heading"] for e in extras]
-    if not (all(type(v) is int and v >= 0 for v in index) and all(type(f) is str for f in names)
-            and all(h is None or type(h) is str for h in heads)):
-        return None
+    if isinstance(items, _columns_type()):  # plain JSON lines: str ids and texts, located by construction
+        ids, texts = items.ids, items.texts
+        n = len(texts)
+        index = np.arange(items.first_index, items.first_index + n, dtype=np.int64)
+        names = [items.source]
+        file_of = np.zeros(n, dtype=np.int64)
+        heads: list[Optional[str]] = [None] * n
+    else:
+        ids = [it[0] for it in items]
+        texts = [it[1] for it in items]
+        extras = [it[2] for it in items]
+        if not (all(type(x) is str for x in ids) and all(type(t) is str for t in texts)
+                and all(len(e) == 3 and tuple(e) == _LOCATION for e in extras)):
+            return None
+        index_list = [e["index"] for e in extras]
+        file_names = [e["file"] for e in extras]
+        heads = [e["heading"] for e in extras]
+        if not (all(type(v) is int and v >= 0 for v in index_list) and all(type(f) is str for f in file_names)
+                and all(h is None or type(h) is str for h in heads)):
+            return None
+        fid = {f: k for k, f in enumerate(dict.fromkeys(file_names))}
+        names = list(fid)
+        index = np.array(index_list, dtype=np.int64)
+        file_of = np.array([fid[f] for f in file_names], dtype=np.int64)
     q, exact = _four_place_index(P)
     if not exact.all():
         return None  # a score too near a rounding half, or outside [0, 1]: Python's round decides
@@ -497,18 +511,23 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Sequence[tuple[st
         tcps, tstart = _utf32(texts)
         icps, istart = _utf32(ids)
         hcps, hstart = _utf32([h or "" for h in heads])
-        fid = {f: k for k, f in enumerate(dict.fromkeys(names))}
-        fcps, fstart = _joined_utf8([json.dumps(f, ensure_ascii=False) for f in fid])
+        fcps, fstart = _joined_utf8([json.dumps(f, ensure_ascii=False) for f in names])
     except UnicodeEncodeError:  # a lone surrogate: the Python writer keeps it as it is
         return None
     lbytes, lstart, places, pstart, cbytes, cstart = _writer_parts(labels)
     on = (P >= default) @ (1 << np.arange(len(labels)))
     out, _ = kernel.json_rows(
         tcps, tstart, icps, istart, hcps, hstart, np.array([h is not None for h in heads]),
-        np.array(index, dtype=np.int64), np.array([fid[f] for f in names], dtype=np.int64), fcps, fstart,
-        on.astype(np.int64), lbytes, lstart, q, places, pstart, cbytes, cstart,
+        index, file_of, fcps, fstart, on.astype(np.int64), lbytes, lstart, q, places, pstart, cbytes, cstart,
     )
     return out.tobytes()
+
+
+def _column_items(columns: Any) -> list[tuple[str, str, dict[str, Any]]]:
+    """The (id, text, carried fields) of a :class:`~policytag._documents.JsonlColumns`'s
+    located records."""
+    return [(rid, text, {"file": columns.source, "index": columns.first_index + k, "heading": None})
+            for k, (rid, text) in enumerate(zip(columns.ids, columns.texts))]
 
 
 def _utf32(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -541,6 +560,58 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
     if batch:
         yield batch
 
+
+def _column_batches(items: Iterable[Any], size: int) -> Iterator[Any]:
+    """:func:`_batches` of records and :class:`~policytag._documents.JsonlColumns`: a
+    batch is a list of records or one ``JsonlColumns`` of at most ``size`` rows, made of
+    runs that follow on in the same file (never both kinds in one batch)."""
+    columns = _columns_type()
+    records: list[Any] = []
+    run: list[Any] = []  # JsonlColumns that follow on from one another, fewer than ``size`` rows
+
+    def cut(parts: list[Any], final: bool) -> tuple[list[Any], list[Any]]:
+        """Batches of ``size`` rows from the run (and the rest too when ``final``), and
+        what is left of it."""
+        first = parts[0]
+        ids = [x for part in parts for x in part.ids] if len(parts) > 1 else first.ids
+        texts = [x for part in parts for x in part.texts] if len(parts) > 1 else first.texts
+        out = []
+        a = 0
+        while len(texts) - a >= size or (final and a < len(texts)):
+            out.append(columns(first.source, first.first_index + a, first.first_line + a, ids[a:a + size],
+                               texts[a:a + size]))
+            a += size
+        rest = [columns(first.source, first.first_index + a, first.first_line + a, ids[a:], texts[a:])] \
+            if a < len(texts) else []
+        return out, rest
+
+    for item in items:
+        if isinstance(item, columns):
+            if records:
+                yield records
+                records = []
+            last = run[-1] if run else None
+            if last is not None and not (item.source == last.source and item.first_index == last.first_index + len(last)
+                                         and item.first_line == last.first_line + len(last)):
+                done, run = cut(run, True)
+                yield from done
+            run.append(item)
+            if sum(map(len, run)) >= size:
+                done, run = cut(run, False)
+                yield from done
+            continue
+        if run:
+            done, run = cut(run, True)
+            yield from done
+        records.append(item)
+        if len(records) >= size:
+            yield records
+            records = []
+    if run:
+        done, run = cut(run, True)
+        yield from done
+    if records:
+        yield records
 
 
 def predict(
@@ -581,12 +652,36 @@ def located_records(
     on_problem: Any = None,
     on_record: Any = None,
     on_file: Any = None,
+    columns: bool = False,
 ) -> Iterator[Any]:
     """The records of the inputs, each carrying its ``file``, ``index`` and ``heading``
-    (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too)."""
+    (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too).
+
+    With ``columns``, runs of plain ``{"id", "text"}`` JSON lines come as
+    :class:`~policytag._documents.JsonlColumns` (located by their file and first index;
+    their heading is none), which :meth:`Tagger.jsonl_chunks` takes as the records
+    they stand for; ``on_record`` is then called with each of them as it is."""
     from ._documents import read_inputs
 
-    for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file):
+    for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file,
+                           columns=columns):
         if on_record is not None:
             on_record(rec)
-        yield rec.with_location()
+        yield rec if columns and isinstance(rec, _columns_type()) else rec.with_location()
+
+
+def _columns_type() -> type:
+    from ._documents import JsonlColumns
+
+    return JsonlColumns
+
+
+def _expanded(items: Iterable[Any]) -> Iterator[Any]:
+    """Located records, with each :class:`~policytag._documents.JsonlColumns` among
+    ``items`` turned into the located records it stands for."""
+    columns = _columns_type()
+    for item in items:
+        if isinstance(item, columns):
+            yield from (rec.with_location() for rec in item.records())
+        else:
+            yield item

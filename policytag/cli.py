@@ -233,12 +233,14 @@ def predict(
         with _output(output, files) as out, _few_gc_pauses():
             show = sys.stderr.isatty() if progress is None else progress
             with _progress_bar(files, show) as advance:
+                as_jsonl = output_format.value == "jsonl" and not evidence
                 records = located_records(
                     files,
                     input_format.value if input_format else None,
                     encoding,
                     on_problem=on_problem,
                     on_file=advance,
+                    columns=as_jsonl,  # plain JSON lines read as columns: no record object a line
                 )
                 scoring = dict(
                     batch_size=batch_size,
@@ -246,7 +248,7 @@ def predict(
                     min_precision=min_precision,
                     jobs=jobs,
                 )
-                if output_format.value == "jsonl" and not evidence:  # rows serialised where they are scored
+                if as_jsonl:  # rows serialised where they are scored
                     write = _chunk_writer(out)
                     default, strict = tagger._label_thresholds(threshold, min_precision)
                     for n, part in tagger._jsonl_parts(records, batch_size, jobs, default, strict):

@@ -104,3 +104,29 @@ segmenter_text = st.lists(
     ),
     max_size=20,
 ).map("".join)
+
+#: Lines of a JSON Lines file as users' tools write them: mostly ``{"id", "text"}``
+#: objects (escaped or not, quotes, backslashes, control characters, lone surrogates,
+#: blank or empty texts and ids), and among them other shapes, broken lines and blanks.
+_json_string = st.one_of(messy_text, st.text(max_size=30), st.sampled_from(['"引号"', "a\\b", "\u2028", "\ud800", " ", ""]))
+
+
+def _id_text_line(rid: object, text: object, ascii: bool, sep: tuple[str, str]) -> str:
+    import json
+
+    try:
+        return json.dumps({"id": rid, "text": text}, ensure_ascii=ascii, separators=sep)
+    except UnicodeEncodeError:
+        return json.dumps({"id": rid, "text": text}, ensure_ascii=True, separators=sep)
+
+
+jsonl_line = st.one_of(
+    st.builds(_id_text_line, _json_string, _json_string, st.booleans(),
+              st.sampled_from([(", ", ": "), (", ", ": "), (",", ":")])),
+    st.builds(_id_text_line, st.one_of(st.integers(), st.none()), messy_text, st.just(False), st.just((", ", ": "))),
+    st.builds(lambda t: '{"text": "%s", "id": "x"}' % t, st.text(alphabet="空气水碳 ", max_size=8)),
+    st.builds(lambda t: '{"id": "x", "text": "%s", "page": 3}' % t, st.text(alphabet="空气水碳", max_size=8)),
+    st.sampled_from(["", "  ", '{"id": "a", "text": "b"} ', '{"id": "a", "text": "b"}\r', "{broken", "[1]",
+                     '{"id": "a", "text": "\\ud83d\\ude00"}', '{"id": "a", "text": "tab\there"}']),
+)
+jsonl_lines = st.lists(jsonl_line, max_size=25)

@@ -1,10 +1,10 @@
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from policytag._documents import guess_format, read_records
 from policytag._errors import PolicytagError
-from strategies import hostile_bytes
+from strategies import hostile_bytes, jsonl_lines
 
 
 def _collect(path, fmt=None, encoding="utf-8"):
@@ -144,3 +144,48 @@ def test_lines_from_a_pipe_are_decoded_one_by_one_with_the_same_result(tmp_path)
             "print([t for t in iter_lines('-', on_problem=lambda pr: print(pr.code, pr.line))])")
     out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True).stdout.decode()
     assert out.splitlines() == ["E003 2", "[(1, '第一段'), (3, '第三段')]"]
+
+
+def _flat(items):
+    from policytag._documents import JsonlColumns
+
+    return [r for item in items for r in (item.records() if isinstance(item, JsonlColumns) else [item])]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=jsonl_lines, bom=st.booleans(), crlf=st.booleans(), block=st.sampled_from([1, 40, 300, 1 << 16]))
+@example(lines=['{"id": "a", "text": "\\ud800x"}', '{"id": "b", "text": "\\u0041\\n"}'], bom=False, crlf=False, block=1)
+@example(lines=['{"id": "", "text": "x"}', '{"id": "c", "text": "\\u3000"}', '{"id": "d", "text": ""}'], bom=True,
+         crlf=True, block=1 << 16)
+def test_jsonl_read_as_columns_gives_the_records_and_problems_of_line_by_line(tmp_path, monkeypatch, lines, bom, crlf,
+                                                                              block):
+    from policytag import _documents
+    from policytag._documents import read_jsonl
+
+    monkeypatch.setattr(_documents, "_BLOCK_BYTES", block)
+    p = tmp_path / "r.jsonl"
+    p.write_bytes(("\ufeff" if bom else "").encode() + ("\r\n" if crlf else "\n").join(lines).encode("utf-8", "surrogatepass"))
+    expected, got = [], []
+    want = list(read_jsonl(str(p), encoding="utf-8", on_problem=expected.append))
+    have = list(read_jsonl(str(p), encoding="utf-8", on_problem=got.append, columns=True))
+    assert _flat(have) == want
+    assert [(pr.code, pr.line, pr.message) for pr in got] == [(pr.code, pr.line, pr.message) for pr in expected]
+
+
+def test_plain_json_lines_come_as_columns_across_blocks_and_others_as_records(tmp_path, monkeypatch):
+    import json
+
+    from policytag import _documents
+    from policytag._documents import JsonlColumns, read_jsonl
+
+    monkeypatch.setattr(_documents, "_BLOCK_BYTES", 200)
+    rows = [json.dumps({"id": f"p{i}", "text": f"第{i}段：“大气”\\治理"}, ensure_ascii=i % 2 == 0) for i in range(60)]
+    rows[30] = '{"id": "p30", "text": "第30段", "page": 2}'
+    p = tmp_path / "r.jsonl"
+    p.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    items = list(read_jsonl(str(p), columns=True))
+    assert sum(len(x) for x in items if isinstance(x, JsonlColumns)) >= 50
+    assert any(not isinstance(x, JsonlColumns) and x.extra == {"page": 2} for x in items)
+    flat = _flat(items)
+    assert [r.index for r in flat] == list(range(1, 61)) and [r.line for r in flat] == list(range(1, 61))
+    assert flat[3].text == "第3段：“大气”\\治理"

@@ -140,6 +140,69 @@ def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, kernel, min_p
     assert sum(n for n, _ in chunks) == len(records)
 
 
+@pytest.mark.parametrize("jobs,kernel", [(1, "auto"), (2, "auto"), (2, "numpy")])
+@pytest.mark.parametrize("min_precision", [None, 0.9])
+def test_jsonl_chunks_of_columns_are_those_of_the_records_they_stand_for(tmp_path, jobs, kernel, min_precision,
+                                                                         monkeypatch):
+    import json
+
+    from policytag import _documents
+    from policytag._tagger import located_records
+
+    monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
+    monkeypatch.setattr(_documents, "_BLOCK_BYTES", 300)  # many blocks, so runs of columns meet batch edges
+    texts = ["深入打好蓝天保卫战。", "全面推行河湖长制；严格落实党政同责。", "新建学校6所，“双减”落实。", "碳排放\\下降"]
+    lines = [json.dumps({"id": f"p{i}", "text": texts[i % 4]}, ensure_ascii=i % 3 == 0) for i in range(40)]
+    lines[7] = '{"id": "p7", "text": "约谈3人。", "page": 2}'
+    lines[20] = ""
+    lines[21] = "{broken"
+    files = []
+    for name in ("a.jsonl", "b.jsonl"):
+        (tmp_path / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        files.append(str(tmp_path / name))
+    tagger = Tagger.load()
+
+    def chunks(columns: bool) -> list:
+        read = located_records(files, "jsonl", on_problem=lambda pr: None, columns=columns)
+        return list(tagger.jsonl_chunks(read, batch_size=8, min_precision=min_precision, jobs=jobs))
+
+    got, expected = chunks(True), chunks(False)
+    assert "".join(t for _, t in got) == "".join(t for _, t in expected)
+    assert sum(n for n, _ in got) == sum(n for n, _ in expected) == 2 * 39 - 2
+
+
+def _columns_or_records(draw_sizes):
+    from policytag._documents import JsonlColumns, Record
+
+    items, index, line = [], 1, 1
+    for k, (size, follows) in enumerate(draw_sizes):
+        if not follows:
+            line += 2  # a gap: a blank line, or a line read on its own
+        if size == 0:
+            items.append(Record(f"r{k}", f"text {k}", {}, "f", line, index).with_location())
+            index += 1
+            line += 1
+        else:
+            items.append(JsonlColumns("f", index, line, [f"c{k}.{j}" for j in range(size)], [f"t{k}.{j}" for j in range(size)]))
+            index += size
+            line += size
+    return items
+
+
+@given(sizes=st.lists(st.tuples(st.integers(0, 9), st.booleans()), max_size=30), size=st.integers(1, 7))
+def test_column_batches_keep_the_rows_in_order_in_batches_of_one_kind(sizes, size):
+    from policytag._documents import JsonlColumns
+    from policytag._tagger import _column_batches, _expanded
+
+    items = _columns_or_records(sizes)
+    batches = list(_column_batches(items, size))
+    assert all(0 < len(b) <= size for b in batches)
+    assert all(isinstance(b, (JsonlColumns, list)) for b in batches)
+    assert all(not isinstance(r, JsonlColumns) for b in batches if isinstance(b, list) for r in b)
+    flat = list(_expanded(x for b in batches for x in (b if isinstance(b, list) else [b])))
+    assert flat == list(_expanded(items))
+
+
 @given(P=st.lists(st.lists(st.one_of(st.floats(0, 1), st.sampled_from([0.5, 0.00005, 0.99995, 0.12345, 1e-300])),
                            min_size=6, max_size=6), min_size=1, max_size=20))
 def test_scores_are_written_as_json_writes_them_rounded_to_four_places(P):
