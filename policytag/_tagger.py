@@ -661,13 +661,13 @@ def located_records(
     :class:`~policytag._documents.JsonlColumns` (located by their file and first index;
     their heading is none), which :meth:`Tagger.jsonl_chunks` takes as the records
     they stand for; ``on_record`` is then called with each of them as it is."""
-    from ._documents import read_inputs
+    from ._documents import JsonlColumns, read_inputs
 
     for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file,
                            columns=columns):
         if on_record is not None:
             on_record(rec)
-        yield rec if columns and isinstance(rec, _columns_type()) else rec.with_location()
+        yield rec if columns and isinstance(rec, JsonlColumns) else rec.with_location()
 
 
 def _columns_type() -> type:
