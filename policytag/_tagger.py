@@ -265,8 +265,8 @@ class Tagger:
             done = _jsonl_compiled(kernel, self.labels, items, P, default)
             if done is not None:
                 return done
-        if isinstance(items, _columns_type()):
-            items = _column_items(items)
+        if isinstance(items, _columns_type()):  # (the rows it stands for, located as records are)
+            items = _items(list(_expanded([items])))
         return _jsonl(self.labels, items, P, default, strict)
 
 
@@ -521,13 +521,6 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Any, P: np.ndarra
         index, file_of, fcps, fstart, on.astype(np.int64), lbytes, lstart, q, places, pstart, cbytes, cstart,
     )
     return out.tobytes()
-
-
-def _column_items(columns: Any) -> list[tuple[str, str, dict[str, Any]]]:
-    """The (id, text, carried fields) of a :class:`~policytag._documents.JsonlColumns`'s
-    located records."""
-    return [(rid, text, {"file": columns.source, "index": columns.first_index + k, "heading": None})
-            for k, (rid, text) in enumerate(zip(columns.ids, columns.texts))]
 
 
 def _utf32(strings: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
