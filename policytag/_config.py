@@ -20,6 +20,8 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "char_weight": 1.0,
     "cue_weight": 0.5,
     "threshold_folds": 5,
+    # thresholds: the middle of the cuts within this much of the best out-of-fold F1
+    "threshold_tolerance": 0.01,
     "sentence_pooling": True,
     "cv_folds": 5,
 }

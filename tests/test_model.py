@@ -97,6 +97,34 @@ def test_best_threshold_reaches_the_best_f1_of_any_cut(pairs):
     assert f1 == pytest.approx(best)
 
 
+@given(
+    st.lists(st.tuples(st.floats(0, 1), st.booleans()), min_size=1, max_size=60),
+    st.sampled_from([0.005, 0.01, 0.05]),
+)
+def test_tolerant_threshold_stays_within_its_tolerance_of_the_best_f1(pairs, tolerance):
+    scores = np.array([p[0] for p in pairs])
+    truth = np.array([p[1] for p in pairs])
+    threshold, f1 = best_f1_threshold(scores, truth, tolerance)
+    assert 0 <= threshold <= 1
+    if truth.sum() == 0:
+        return
+    pred = scores >= threshold
+    assert 2 * (pred & truth).sum() / (pred.sum() + truth.sum()) == pytest.approx(f1)
+    assert f1 >= best_f1_threshold(scores, truth)[1] - tolerance - 1e-12
+
+
+def test_tolerant_threshold_takes_the_middle_of_a_flat_top_not_its_edge():
+    # five positives on top, then alternating scores: F1 is nearly flat over a wide range
+    scores = np.linspace(1, 0, 40)
+    truth = np.array([True] * 5 + [True, False] * 10 + [False] * 15)
+    strict, f_strict = best_f1_threshold(scores, truth)
+    tolerant, f_tol = best_f1_threshold(scores, truth, 0.05)
+    assert f_tol >= f_strict - 0.05
+    plateau = [c for c in scores if 2 * (truth & (scores >= c)).sum() / ((scores >= c).sum() + truth.sum()) >= f_strict - 0.05]
+    assert min(plateau) < tolerant < max(plateau)
+    assert tolerant != pytest.approx(strict)
+
+
 def test_sentence_pooling_scores_are_the_max_over_paragraph_and_sentences(fitted_pipeline):
     pipe = fitted_pipeline
     assert pipe.pool_sentences
