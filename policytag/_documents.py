@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem, problem, raise_problem, warning
+from ._errors import PolicytagError, Problem, problem, raise_problem, warn, warning
 
 ProblemHandler = Callable[[Problem], None]
 FORMATS = ("txt", "jsonl", "csv", "html", "docx", "pdf")
@@ -554,8 +554,6 @@ def expand_inputs(inputs: Sequence[str], on_problem: Optional[ProblemHandler] = 
     suffixes only, W010 counts the rest; hidden files skipped), glob patterns
     (``reports/**/*.pdf``) expanded; a pattern that matches nothing is E033.
     A name that is none of these is kept, so reading it reports E001."""
-    import warnings
-
     handler = on_problem or raise_problem
     out: list[str] = []
     for item in inputs:
@@ -585,13 +583,8 @@ def expand_inputs(inputs: Sequence[str], on_problem: Optional[ProblemHandler] = 
             elif target.is_file():
                 out.append(str(target))
         if skipped:
-            from ._errors import WARNINGS
-            from ._modelfile import PolicytagWarning
-
-            message = WARNINGS["W010"].format(
-                n=sum(skipped.values()), suffixes=", ".join(sorted(skipped)),
-                supported=" ".join(sorted(SUFFIXES)))
-            warnings.warn(f"W010 {item}: {message}", PolicytagWarning, stacklevel=2)
+            warn("W010", location=item, n=sum(skipped.values()), suffixes=", ".join(sorted(skipped)),
+                 supported=" ".join(sorted(SUFFIXES)))
     return out
 
 

@@ -2,10 +2,15 @@
 
 Messages are greppable ("E003") and testable; the CLI prints ``str(error)`` as one
 line on stderr, the library raises :class:`PolicytagError` or hands a
-:class:`Problem` to a caller-supplied callback. Codes are never reused.
+:class:`Problem` to a caller-supplied callback, and issues every coded warning through
+:func:`warn` as a :class:`PolicytagWarning`. Codes are never reused.
+
+This module is the bottom of the package: it imports nothing of policytag, so any
+module may import it without pulling in anything else.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -73,6 +78,10 @@ WARNINGS: dict[str, str] = {
     "W030": "building the compiled kernel for this machine (first use after installation, "
     "about half a minute; cached in {folder})",
 }
+
+
+class PolicytagWarning(UserWarning):
+    """A warning with a stable code (``W001`` …) in its message."""
 
 
 def _where(path: Optional[str], line: Optional[int]) -> str:
@@ -145,10 +154,6 @@ def raise_problem(problem: Problem) -> None:
     """The default problem handler: raise an error as a :class:`PolicytagError`;
     issue a warning (``W…``) as a Python warning and go on."""
     if problem.code.startswith("W"):
-        import warnings
-
-        from ._modelfile import PolicytagWarning
-
         warnings.warn(str(problem), PolicytagWarning, stacklevel=2)
         return
     raise PolicytagError.from_problem(problem)
@@ -157,6 +162,19 @@ def raise_problem(problem: Problem) -> None:
 def warning(code: str, *, path: Optional[str] = None, line: Optional[int] = None, **fields: object) -> Problem:
     """Build a warning :class:`Problem` from the WARNINGS table."""
     return Problem(code, WARNINGS[code].format(**fields), None if path is None else str(path), line)
+
+
+def warn(code: str, *, location: Optional[str] = None, line: Optional[int] = None, stacklevel: int = 2,
+         **fields: object) -> None:
+    """Issue the coded warning ``code`` (from WARNINGS) as a :class:`PolicytagWarning`.
+
+    The message is ``str(warning(code, …))``: ``"W001: …"``, or ``"W010 PATH: …"`` with
+    a ``location`` (the file the warning is about; ``path=`` is a field of the message,
+    as in W003). ``stacklevel`` counts as for :func:`warnings.warn`, from the caller of
+    ``warn``.
+    """
+    message = str(Problem(code, WARNINGS[code].format(**fields), None if location is None else str(location), line))
+    warnings.warn(message, PolicytagWarning, stacklevel=stacklevel + 1)
 
 
 def codes_markdown() -> str:

@@ -3,7 +3,7 @@
 Format version 2 (current)
     ``model.npz``: the predict-only model as plain NumPy arrays (see
     :class:`policytag._compiled.CompiledModel`), read with ``allow_pickle=False``.
-    ``model_card.json``: the card (see ``policytag._train``): labels, thresholds,
+    ``model_card.json``: the card (see ``policytag._card``): labels, thresholds,
     taxonomy, training data and figures, ``format_version``, and under ``compiled``
     the few settings that go with the arrays.
     ``MODEL_CARD.md``: the card for people.
@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ._errors import WARNINGS, PolicytagError
+from ._errors import PolicytagError, PolicytagWarning, warn
 
 FORMAT = "policytag-model"
 FORMAT_VERSION = 2
@@ -41,10 +41,6 @@ PICKLE_FILE = "model.joblib"  # format 1
 CARD_FILE = "model_card.json"
 CARD_MD = "MODEL_CARD.md"
 MANIFEST_FILE = "manifest.json"
-
-
-class PolicytagWarning(UserWarning):
-    """A warning with a stable code (``W001`` …) in its message."""
 
 
 def _minor(version: str) -> tuple[int, ...]:
@@ -123,9 +119,7 @@ def check_versions(card: dict[str, Any], path: str) -> None:
     if _minor(found) != _minor(installed):
         raise PolicytagError("E010", path=path, found=found, installed=installed)
     if found != installed:
-        warnings.warn(
-            "W001: " + WARNINGS["W001"].format(found=found, installed=installed), PolicytagWarning, stacklevel=3
-        )
+        warn("W001", found=found, installed=installed, stacklevel=3)
 
 
 def load_model(model_dir: Path | str) -> dict[str, Any]:
@@ -180,14 +174,14 @@ def _load_v1(d: Path) -> dict[str, Any]:
         model = CompiledModel.from_pipeline(payload["pipeline"], card["labels"])
     except (ValueError, KeyError, AttributeError) as exc:
         raise PolicytagError("E008", path=str(d / PICKLE_FILE), detail=f"cannot compile: {exc}") from None
-    warnings.warn("W003: " + WARNINGS["W003"].format(path=str(d)), PolicytagWarning, stacklevel=3)
+    warn("W003", path=str(d), stacklevel=3)
     _check_userdict(card)
     return {"labels": model.labels, "model": model, "card": card, "pipeline": payload["pipeline"]}
 
 
 def upgrade_model(model_dir: Path | str, out: Path | str | None = None) -> Path:
     """Convert a format-1 (pickle) folder to format 2 (arrays) in ``out`` (default: in place)."""
-    from ._train import card_markdown
+    from ._card import card_markdown
 
     src = Path(model_dir)
     with warnings.catch_warnings():
@@ -209,7 +203,7 @@ def _check_userdict(card: dict[str, Any]) -> None:
 
     trained, now = card.get("userdict_sha256_16"), userdict_hash()
     if trained and trained != now:
-        warnings.warn("W002: " + WARNINGS["W002"].format(trained=trained, now=now), PolicytagWarning, stacklevel=3)
+        warn("W002", trained=trained, now=now, stacklevel=3)
 
 
 def save_model(model_dir: Path | str, model: Any, card: dict[str, Any], card_markdown: str) -> Path:

@@ -61,10 +61,9 @@ def figure(width: float, height: float, what: str, texts: Sequence[str] = ()) ->
 
     font = cjk_font() if needs_cjk(texts) else None
     if font is None and needs_cjk(texts):
-        from ._errors import WARNINGS
-        from ._modelfile import PolicytagWarning
+        from ._errors import warn
 
-        warnings.warn("W021: " + WARNINGS["W021"], PolicytagWarning, stacklevel=3)
+        warn("W021", stacklevel=3)
     families = ([font] if font else []) + ["DejaVu Sans"]
     with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": families, "font.size": 9}):
         with warnings.catch_warnings():

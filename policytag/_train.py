@@ -6,9 +6,6 @@ on the other folds only. Same corpus, config and seed → same model and metrics
 """
 from __future__ import annotations
 
-import hashlib
-import json
-import platform
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -17,20 +14,6 @@ import numpy as np
 from ._errors import PolicytagError
 
 Progress = Callable[[str, int, int], None]
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {"python": platform.python_version()}
-    for dist in (
-        "policytag", "scikit-learn", "numpy", "scipy", "jieba", "rjieba", "opencc", "joblib", "iterative-stratification"
-    ):
-        try:
-            out[dist] = version(dist)
-        except PackageNotFoundError:
-            out[dist] = "unknown"
-    return out
 
 
 def _strip_fitted_stop_words(pipeline: Any) -> None:
@@ -98,11 +81,10 @@ def train(
     it travels inside the model, so predict, evaluate and export need nothing else.
     """
     from ._config import load_config
-    from ._corpus import corpus_hash, file_hash, label_matrix, read_corpus, read_labelled
+    from ._corpus import file_hash, label_matrix, read_corpus, read_labelled
     from ._evaluate import evaluate_predictions
-    from ._features import userdict_hash
+    from ._card import card_markdown, training_card
     from ._model import build_pipeline
-    from ._tokenize import backend
     from ._modelfile import FORMAT, FORMAT_VERSION, save_model
     from ._resources import corpus_files, load_taxonomy, read_taxonomy
 
@@ -142,55 +124,11 @@ def train(
 
     curves = {lab: precision_recall_curve(clf.oof_scores_[:, j], Y[:, j]) for j, lab in enumerate(labels)}
 
-    data_hash = corpus_hash(examples)
-    id_source = json.dumps(
-        {
-            "data": data_hash,
-            "config": {k: v for k, v in cfg.items() if k != "cv_folds"},  # CV only fills the card
-            "taxonomy": tax,
-            "userdict": userdict_hash(),
-        },
-        sort_keys=True,
-        ensure_ascii=False,
+    card = training_card(
+        examples=examples, paths=paths, Y=Y, labels=labels, taxonomy=tax, thresholds=thresholds, curves=curves,
+        config=cfg, cv_report=cv_report, compiled_spec=compiled.spec(), format_tag=FORMAT,
+        format_version=FORMAT_VERSION,
     )
-    card: dict[str, Any] = {
-        "format": FORMAT,
-        "format_version": FORMAT_VERSION,
-        "model_id": hashlib.sha256(id_source.encode("utf-8")).hexdigest()[:16],
-        "training_data": {
-            "sha256": data_hash,
-            "files": [p.name for p in paths],
-            "n_paragraphs": len(examples),
-            "label_counts": {lab: int(Y[:, j].sum()) for j, lab in enumerate(labels)},
-            "no_label": int((Y.sum(axis=1) == 0).sum()),
-        },
-        "labels": labels,
-        "taxonomy": tax,
-        "thresholds": thresholds,
-        "precision_curves": curves,
-        "config": cfg,
-        "userdict_sha256_16": userdict_hash(),
-        "segmenter": backend(),
-        "versions": _versions(),
-        "cross_validation": None if cv_report is None else {
-            "folds": cfg["cv_folds"],
-            "nested": True,
-            "model": cv_report["model"],
-            "lexicon": cv_report["lexicon"],
-            "by_genre": {
-                g: {
-                    "n": s["model"]["n"],
-                    "micro_f1": s["model"]["micro"]["f1"],
-                    "macro_f1": s["model"]["macro"]["f1"],
-                    "lexicon_micro_f1": s["lexicon"]["micro"]["f1"],
-                    "lexicon_macro_f1": s["lexicon"]["macro"]["f1"],
-                }
-                for g, s in cv_report["slices"].items()
-            },
-        },
-        "dev": None,
-        "compiled": compiled.spec(),
-    }
     if dev is None:  # the default dev file is labelled with the shipped label set only
         dev_path = default_dev_path() if labels == [lab["id"] for lab in load_taxonomy()["labels"]] else None
     else:
@@ -229,78 +167,3 @@ def default_out_dir() -> Path:
 
     root = repo_root()
     return root / "models" if root is not None else Path.cwd() / "models"
-
-
-def _metric_table(model: dict[str, Any], lexicon: dict[str, Any]) -> list[str]:
-    rows = ["| label | precision | recall | F1 | support | lexicon F1 |", "|---|---:|---:|---:|---:|---:|"]
-    for lab, m in model["per_label"].items():
-        rows.append(
-            f"| {lab} | {m['precision']:.3f} | {m['recall']:.3f} | {m['f1']:.3f} | {m['support']} "
-            f"| {lexicon['per_label'][lab]['f1']:.3f} |"
-        )
-    rows.append(
-        f"| **micro** | {model['micro']['precision']:.3f} | {model['micro']['recall']:.3f} "
-        f"| **{model['micro']['f1']:.3f}** | {model['n']} | {lexicon['micro']['f1']:.3f} |"
-    )
-    rows.append(f"| **macro** | | | **{model['macro']['f1']:.3f}** | | {lexicon['macro']['f1']:.3f} |")
-    rows.append(f"| exact match | | | {model['exact_match']:.3f} | | {lexicon['exact_match']:.3f} |")
-    return rows
-
-
-def card_markdown(card: dict[str, Any]) -> str:
-    """A short human-readable view of the model card."""
-    td, cv = card["training_data"], card["cross_validation"]
-    lines = [
-        f"# policytag model card — `{card['model_id']}`",
-        "",
-        "Generated by `policytag train` (`train.py`); the JSON card `model_card.json` is the source of truth.",
-        "",
-        f"- Format version: {card['format_version']}",
-        f"- Training data: {td['n_paragraphs']} paragraphs from {', '.join(td['files'])} "
-        f"(sha256 `{td['sha256'][:16]}…`); {td['no_label']} with no label",
-        "- Label counts: " + ", ".join(f"{k} {v}" for k, v in td["label_counts"].items()),
-        f"- Classifier: {card['config']['classifier']} (C={card['config']['C']}), one-vs-rest, "
-        "per-label thresholds tuned on out-of-fold scores",
-        "- Thresholds: " + ", ".join(f"{k} {v:.3f}" for k, v in card["thresholds"].items()),
-        "- Versions: " + ", ".join(f"{k} {v}" for k, v in card["versions"].items()),
-        "",
-    ]
-    if cv is None:
-        lines += ["No cross-validation was run for this model (`cv_folds` 0).", ""]
-    else:
-        lines += [
-            f"## Cross-validation on the training corpus ({cv['folds']}-fold, nested)",
-            "",
-            *_metric_table(cv["model"], cv["lexicon"]),
-            "",
-            "By genre (micro / macro F1, model vs lexicon):",
-            "",
-        ]
-    for g, s in (cv or {}).get("by_genre", {}).items():
-        lines.append(
-            f"- {g} (n={s['n']}): {s['micro_f1']:.3f} / {s['macro_f1']:.3f} vs "
-            f"{s['lexicon_micro_f1']:.3f} / {s['lexicon_macro_f1']:.3f}"
-        )
-    if card.get("dev"):
-        dev = card["dev"]
-        lines += [
-            "",
-            f"## Held-out real documents: `{dev['file']}` (sha256 `{dev['sha256'][:16]}…`)",
-            "",
-            "Never trained on; scored with the final model.",
-            "",
-            *_metric_table(dev["model"], dev["lexicon"]),
-        ]
-    else:
-        lines += ["", "No held-out dev file was present when this model was trained."]
-    lines += [
-        "",
-        "## Caveats",
-        "",
-        "- The corpus is written by the project in the register of real documents; cross-validation on it "
-        "is optimistic. The dev figures on real documents are the ones to cite.",
-        "- The model folder holds arrays (`model.npz`, read without pickle) and JSON; "
-        "`manifest.json` carries the SHA-256 of each file and loading refuses a folder that does not match.",
-        "",
-    ]
-    return "\n".join(lines)

@@ -155,7 +155,7 @@ def _guard() -> Iterator[None]:
 
 
 def _flush_warnings(caught: list) -> None:
-    from ._modelfile import PolicytagWarning
+    from ._errors import PolicytagWarning
 
     for w in caught:
         if issubclass(w.category, PolicytagWarning):

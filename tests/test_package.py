@@ -51,3 +51,18 @@ def test_policytag_error_survives_pickling_with_its_code_and_place():
     err = PolicytagError("E071", path="part.parquet", line=3, column="body", columns="id, text")
     back = pickle.loads(pickle.dumps(err))
     assert (back.code, back.path, back.line, str(back)) == ("E071", "part.parquet", 3, str(err))
+
+
+def test_warn_issues_coded_policytag_warnings_with_and_without_a_location():
+    import warnings
+
+    from policytag._errors import WARNINGS, PolicytagWarning, warn
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        warn("W003", path="models/old", stacklevel=1)
+        warn("W010", location="in", n=2, suffixes=".exe", supported=".txt")
+    assert [w.category for w in caught] == [PolicytagWarning, PolicytagWarning]
+    assert str(caught[0].message) == "W003: " + WARNINGS["W003"].format(path="models/old")
+    assert str(caught[1].message).startswith("W010 in: skipped 2 file(s)")
+    assert caught[0].filename == __file__  # stacklevel 1: the line that called warn
