@@ -18,13 +18,13 @@ __version__ = "0.1.0"
 __all__ = ["Tagger", "PolicytagError", "normalize", "train", "evaluate", "tag_dask", "tag_bag", "__version__"]
 
 _LAZY = {
-    "Tagger": ("._tagger", "Tagger"),
-    "PolicytagError": ("._errors", "PolicytagError"),
-    "normalize": ("._normalize", "normalize"),
-    "train": ("._train", "train"),
-    "evaluate": ("._evaluate", "evaluate"),
-    "tag_dask": ("._dask", "tag_dask"),
-    "tag_bag": ("._dask", "tag_bag"),
+    "Tagger": (".tagger.core", "Tagger"),
+    "PolicytagError": (".errors", "PolicytagError"),
+    "normalize": (".text.normalize", "normalize"),
+    "train": (".workflow.train", "train"),
+    "evaluate": (".workflow.evaluate", "evaluate"),
+    "tag_dask": (".workflow.dask", "tag_dask"),
+    "tag_bag": (".workflow.dask", "tag_bag"),
 }
 
 

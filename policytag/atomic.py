@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Optional
 
-from ._errors import PolicytagError
+from .errors import PolicytagError
 
 
 @contextmanager

@@ -10,7 +10,7 @@ from functools import lru_cache
 from importlib.util import find_spec
 from typing import Optional
 
-from ._errors import PolicytagError
+from .errors import PolicytagError
 
 #: The extra that provides each optional module.
 EXTRA_OF = {"readability": "docs", "lxml": "docs", "docx": "docs", "pdfminer": "docs"}

@@ -50,7 +50,7 @@ def read_taxonomy(path: Path | str) -> dict[str, Any]:
 
     Any label set works; ids must be unique non-empty strings. Used by ``train --taxonomy``.
     """
-    from ._errors import PolicytagError
+    from .errors import PolicytagError
 
     p = Path(path)
     if not p.is_file():

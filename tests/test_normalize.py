@@ -2,7 +2,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policytag import normalize
-from policytag._normalize import normalize_many
+from policytag.text.normalize import normalize_many
 from strategies import any_text, messy_text
 
 

@@ -22,7 +22,7 @@ def test_public_api_is_small_and_lazy():
 
 
 def test_every_error_code_is_unique_and_well_formed():
-    from policytag._errors import ERRORS, WARNINGS
+    from policytag.errors import ERRORS, WARNINGS
 
     assert all(k.startswith("E") and len(k) == 4 for k in ERRORS)
     assert all(k.startswith("W") and len(k) == 4 for k in WARNINGS)
@@ -31,7 +31,7 @@ def test_every_error_code_is_unique_and_well_formed():
 def test_readme_table_lists_every_error_and_warning_code():
     from pathlib import Path
 
-    from policytag._errors import codes_markdown
+    from policytag.errors import codes_markdown
 
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     start, end = "<!-- codes:start -->\n", "<!-- codes:end -->"
@@ -39,14 +39,14 @@ def test_readme_table_lists_every_error_and_warning_code():
     table = readme[readme.index(start) + len(start):readme.index(end)]
     assert table == codes_markdown(), (
         "README.md's error table is out of date; replace the lines between the codes markers with the "
-        "output of: python -c 'from policytag._errors import codes_markdown; print(codes_markdown(), end=\"\")'"
+        "output of: python -c 'from policytag.errors import codes_markdown; print(codes_markdown(), end=\"\")'"
     )
 
 
 def test_policytag_error_survives_pickling_with_its_code_and_place():
     import pickle
 
-    from policytag._errors import PolicytagError
+    from policytag.errors import PolicytagError
 
     err = PolicytagError("E071", path="part.parquet", line=3, column="body", columns="id, text")
     back = pickle.loads(pickle.dumps(err))
@@ -56,7 +56,7 @@ def test_policytag_error_survives_pickling_with_its_code_and_place():
 def test_warn_issues_coded_policytag_warnings_with_and_without_a_location():
     import warnings
 
-    from policytag._errors import WARNINGS, PolicytagWarning, warn
+    from policytag.errors import WARNINGS, PolicytagWarning, warn
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -66,3 +66,21 @@ def test_warn_issues_coded_policytag_warnings_with_and_without_a_location():
     assert str(caught[0].message) == "W003: " + WARNINGS["W003"].format(path="models/old")
     assert str(caught[1].message).startswith("W010 in: skipped 2 file(s)")
     assert caught[0].filename == __file__  # stacklevel 1: the line that called warn
+
+
+def test_pyproject_lists_every_subpackage_of_policytag():
+    """setuptools packages are listed by hand (the _data mapping rules out packages.find):
+    a new subpackage left out of the list would be missing from the wheel."""
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    listed = set(tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(init.parent.relative_to(root).parts)
+        for init in (root / "policytag").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert found <= listed, f"add to pyproject.toml [tool.setuptools] packages: {sorted(found - listed)}"
+    for name in ("policytag._data.labels", "policytag._data.labels.corpus", "policytag._data.models"):
+        assert name in listed

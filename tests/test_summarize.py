@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import read_jsonl, run_cli
-from policytag._errors import PolicytagError
-from policytag._summarize import expand_inputs, format_csv, format_jsonl, format_table, summarize
+from policytag.errors import PolicytagError
+from policytag.workflow.summarize import expand_inputs, format_csv, format_jsonl, format_table, summarize
 
 AIR, WATER, NONE = "深入打好蓝天保卫战，PM2.5平均浓度下降", "全面推行河湖长制，国考断面水质优良", "全年新增城镇就业68万人"
 
@@ -70,7 +70,7 @@ def test_table_csv_and_jsonl_carry_the_same_figures(docs, shipped_tagger):
 
 def test_chart_is_a_png(docs, shipped_tagger):
     pytest.importorskip("matplotlib")
-    from policytag._summarize import chart
+    from policytag.workflow.summarize import chart
 
     png = chart(summarize([str(docs)], shipped_tagger))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""The disk cache of the compiled kernel's tables (policytag._tablecache)."""
+"""The disk cache of the compiled kernel's tables (policytag.kernel.cache)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,9 @@ import pytest
 
 pytest.importorskip("numba")
 
-from policytag import Tagger, _compiled, _tablecache  # noqa: E402
+from policytag import Tagger  # noqa: E402
+from policytag.kernel import cache as _tablecache  # noqa: E402
+from policytag.model import compiled as _compiled  # noqa: E402
 
 TEXTS = ["深入打好蓝天保卫战，PM2.5浓度下降。", "全面推行河湖长制；Ⅲ类水体比例提高。", "对整改不力的单位严肃问责。"]
 
@@ -84,5 +86,5 @@ def test_the_key_changes_with_the_model_and_the_user_dictionary(cache, monkeypat
     assert _tablecache.table_key(sources) != key
     user = tmp_path / "userdict.txt"
     user.write_text("督察整改 1000 n\n", encoding="utf-8")
-    monkeypatch.setattr("policytag._tokenize.userdict_path", lambda: user)
+    monkeypatch.setattr("policytag.text.tokenize.userdict_path", lambda: user)
     assert _tablecache.table_key(model._table_sources(d)) != key

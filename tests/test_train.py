@@ -5,9 +5,9 @@ import pytest
 
 from conftest import SMALL_CONFIG
 from policytag import Tagger
-from policytag._config import load_config
-from policytag._errors import PolicytagError
-from policytag._train import train
+from policytag.model.config import load_config
+from policytag.errors import PolicytagError
+from policytag.workflow.train import train
 
 
 @pytest.mark.slow
@@ -64,7 +64,7 @@ def test_config_rejects_unknown_keys_and_bad_files(tmp_path):
 
 
 def test_data_folders_stand_for_their_jsonl_files(tmp_path):
-    from policytag._train import _expand
+    from policytag.workflow.train import _expand
 
     (tmp_path / "b.jsonl").write_text("", encoding="utf-8")
     (tmp_path / "a.jsonl").write_text("", encoding="utf-8")

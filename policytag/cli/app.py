@@ -44,7 +44,7 @@ class InputFormat(str, Enum):
 
 def _version(value: bool) -> None:
     if value:
-        from . import __version__
+        from .. import __version__
 
         typer.echo(f"policytag {__version__}")
         raise typer.Exit()
@@ -109,7 +109,7 @@ def _output(path: Optional[Path], inputs: List[str], mode: str = "w") -> Iterato
     if path is None or str(path) == "-":
         yield sys.stdout
         return
-    from ._atomic import atomic_open, cannot_write, check_not_input
+    from ..atomic import atomic_open, cannot_write, check_not_input
 
     check_not_input(path, inputs)
     try:
@@ -127,7 +127,7 @@ def _write_file(path: Path, data: bytes | str, inputs: List[str]) -> None:
 @contextmanager
 def _guard() -> Iterator[None]:
     """Turn library errors into one stderr line and exit 1; show coded warnings."""
-    from ._errors import ERRORS, PolicytagError
+    from ..errors import ERRORS, PolicytagError
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -155,7 +155,7 @@ def _guard() -> Iterator[None]:
 
 
 def _flush_warnings(caught: list) -> None:
-    from ._errors import PolicytagWarning
+    from ..errors import PolicytagWarning
 
     for w in caught:
         if issubclass(w.category, PolicytagWarning):
@@ -177,8 +177,8 @@ def labels(
 ) -> None:
     """List the label set with definitions and cue terms."""
     with _guard():
-        from ._modelfile import read_card
-        from ._resources import load_taxonomy
+        from ..model.format import read_card
+        from ..resources import load_taxonomy
 
         taxonomy = read_card(model)["taxonomy"] if model else load_taxonomy()
         if json_out:
@@ -213,10 +213,10 @@ def predict(
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     with _guard():
-        from ._documents import expand_inputs
-        from ._encoding import check_encoding
-        from ._output import write_rows
-        from ._tagger import Tagger, located_records
+        from ..io.readers import expand_inputs
+        from ..io.encoding import check_encoding
+        from ..io.writers import write_rows
+        from ..tagger.core import Tagger, located_records
 
         check_encoding(encoding)
         tagger = Tagger.load(model)
@@ -308,8 +308,8 @@ _KERNEL_INPUT_BYTES = 1_000_000  # about the input that moves one process to the
 def _note_kernel_build(files: List[str], jobs: int) -> None:
     """W030 on stderr when this run will use the compiled kernel (``--jobs``, or inputs
     big enough) and its first use here is going to compile it, so the pause is explained."""
-    from ._compiled import _kernel_mode, kernel_cache_missing
-    from ._errors import warning
+    from ..model.compiled import _kernel_mode, kernel_cache_missing
+    from ..errors import warning
 
     if jobs == 1 and _kernel_mode() != "numba":
         size = 0
@@ -365,12 +365,12 @@ def explain(
 ) -> None:
     """Why each label got its score: the terms that raised or lowered it, with their sentences."""
     with _guard():
-        from ._explain import format_explanation
-        from ._tagger import Tagger
+        from ..model.explain import format_explanation
+        from ..tagger.core import Tagger
 
         tagger = Tagger.load(model)
         if Path(source).is_file():
-            from ._documents import read_records
+            from ..io.readers import read_records
 
             texts = [(rec.id, rec.text) for rec in read_records(source)]
         else:
@@ -396,12 +396,12 @@ def evaluate(
 ) -> None:
     """Score the model, and the cue-term lexicon beside it, on gold-labelled paragraphs."""
     with _guard():
-        from ._evaluate import evaluate as evaluate_gold
-        from ._evaluate import format_report
-        from ._tagger import Tagger
+        from ..workflow.evaluate import evaluate as evaluate_gold
+        from ..workflow.evaluate import format_report
+        from ..tagger.core import Tagger
 
         if report_dir is not None:
-            from ._plots import require_matplotlib
+            from ..report.plots import require_matplotlib
 
             require_matplotlib("evaluate --report")  # fail before the work, not after
         tagger = Tagger.load(model)
@@ -411,8 +411,8 @@ def evaluate(
         else:
             typer.echo(format_report(report, f"{gold} (model {report['model_id']}; right column: cue-term lexicon)"))
         if report_dir is not None:
-            from ._atomic import cannot_write
-            from ._report import write_report
+            from ..atomic import cannot_write
+            from ..report.html import write_report
 
             try:
                 index = write_report(report, gold, tagger, report_dir, threshold=threshold)
@@ -438,22 +438,22 @@ def summarize(
     on_problem = _ProblemCounter()
     n = 0
     with _guard():
-        from ._summarize import FORMATTERS, expand_inputs
-        from ._summarize import chart as draw_chart
-        from ._summarize import summarize as summarize_docs
-        from ._tagger import Tagger
+        from ..workflow.summarize import FORMATTERS, expand_inputs
+        from ..workflow.summarize import chart as draw_chart
+        from ..workflow.summarize import summarize as summarize_docs
+        from ..tagger.core import Tagger
 
-        from ._encoding import check_encoding
+        from ..io.encoding import check_encoding
 
         check_encoding(encoding)
         if chart is not None:
-            from ._plots import require_matplotlib
+            from ..report.plots import require_matplotlib
 
             require_matplotlib("summarize --chart")
         files = expand_inputs(inputs, lambda p: None)  # problems are reported by summarize below
         for target in (output, chart):
             if target is not None and str(target) != "-":
-                from ._atomic import check_not_input
+                from ..atomic import check_not_input
 
                 check_not_input(target, files)
         tagger = Tagger.load(model)
@@ -486,8 +486,8 @@ def train(
 ) -> None:
     """Train a model (cross-validated report on stdout) and write it atomically."""
     with _guard():
-        from ._evaluate import format_report
-        from ._train import train as train_model
+        from ..workflow.evaluate import format_report
+        from ..workflow.train import train as train_model
 
         def progress(stage: str, done: int, total: int) -> None:
             _err(f"{stage}: {done}/{total}")
@@ -503,7 +503,7 @@ def train(
         if card.get("dev"):
             typer.echo("")
             typer.echo(format_report(card["dev"], f"dev: {card['dev']['file']}"))
-        from ._train import default_out_dir
+        from ..workflow.train import default_out_dir
 
         typer.echo(f"\nmodel {card['model_id']} written to {out or default_out_dir()}")
 
@@ -518,8 +518,8 @@ def check(
 ) -> None:
     """Corpus QA: counts, bad lines, duplicates, near-duplicates, likely mislabels."""
     with _guard():
-        from ._quality import check as check_data
-        from ._resources import read_taxonomy
+        from ..workflow.quality import check as check_data
+        from ..resources import read_taxonomy
 
         report = check_data(data, read_taxonomy(taxonomy) if taxonomy else None, folds=folds, top=top)
         if json_out:
@@ -558,8 +558,8 @@ def suggest(
     picked: list = []
 
     with _guard():
-        from ._suggest import suggest_files
-        from ._tagger import Tagger
+        from ..workflow.suggest import suggest_files
+        from ..tagger.core import Tagger
 
         picked = suggest_files(inputs, Tagger.load(model), n=n, on_problem=on_problem,
                                input_format=input_format.value if input_format else None)
@@ -583,14 +583,14 @@ def upgrade(
 ) -> None:
     """Convert an old pickle model folder to the arrays-only format (no code runs on load)."""
     with _guard():
-        from ._modelfile import upgrade_model
+        from ..model.format import upgrade_model
 
         typer.echo(f"model upgraded to format 2 in {upgrade_model(model, out)}")
 
 
 def _label_set(model: Optional[Path]) -> list:
-    from ._modelfile import read_card
-    from ._resources import label_ids
+    from ..model.format import read_card
+    from ..resources import label_ids
 
     return list(read_card(model)["labels"]) if model else label_ids()
 
@@ -605,9 +605,9 @@ def export(
 ) -> None:
     """Write records for Label Studio, doccano, Prodigy or Argilla; predictions become pre-annotations."""
     with _guard():
-        from ._interop import read_any, write_any
+        from ..io.interop import read_any, write_any
 
-        from ._atomic import cannot_write
+        from ..atomic import cannot_write
 
         labels = _label_set(model)
         records = read_any(data, "policytag", known_labels=labels)
@@ -627,9 +627,9 @@ def import_(
 ) -> None:
     """Read a labelling tool's export back into policytag JSONL; labels a tool left out stay missing."""
     with _guard():
-        from ._interop import read_any, write_any
+        from ..io.interop import read_any, write_any
 
-        from ._atomic import cannot_write
+        from ..atomic import cannot_write
 
         labels = _label_set(model)
         records = read_any(data, from_.value, known_labels=labels)

@@ -2,7 +2,7 @@
 
 Used for the training corpus in ``labels/corpus`` and for gold files given to
 ``policytag evaluate``. Unlike prediction input, labelled data must be clean: the
-first bad line raises a :class:`~policytag._errors.PolicytagError` naming file and line.
+first bad line raises a :class:`~policytag.errors.PolicytagError` naming file and line.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem, problem, raise_problem
+from ..errors import PolicytagError, Problem, problem, raise_problem
 
 
 @dataclass
@@ -35,7 +35,7 @@ def iter_labelled(
     Each bad line (undecodable, not a JSON object, no text, labels not a list of strings,
     an unknown label) goes to ``on_problem`` and is skipped; without a handler it is raised.
     """
-    from ._documents import iter_lines
+    from .readers import iter_lines
 
     handler = on_problem or raise_problem
     name = str(path)

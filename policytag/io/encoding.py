@@ -61,7 +61,7 @@ class Encoding:
 
 def check_encoding(name: str) -> str:
     """Return ``name`` if it is ``auto`` or a known codec, else raise E032."""
-    from ._errors import PolicytagError
+    from ..errors import PolicytagError
 
     if name.lower() == AUTO:
         return AUTO
@@ -213,7 +213,7 @@ def _common_share(sample: bytes, codec: str) -> float:
     """Share of the Chinese characters of a reading that are among the 3,755 most common
     (GB2312 level 1) once in simplified script: near 1 for the right reading, low for
     the mojibake of the wrong one."""
-    from ._normalize import _t2s
+    from ..text.normalize import _t2s
 
     text = sample[:4096].decode(codec, errors="ignore")
     cjk = [ch for ch in _t2s(text) if "\u4e00" <= ch <= "\u9fff"]

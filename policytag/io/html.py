@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from ._extras import require
+from ..extras import require
 
 _BLOCKS = {
     "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "td", "th", "tr", "table",

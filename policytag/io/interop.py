@@ -1,7 +1,7 @@
 """Interchange with labelling tools: Label Studio, doccano, Prodigy and Argilla.
 
 Our labelled records are ``{"id", "text", "labels", "meta"}`` dicts (see
-:mod:`policytag._corpus`); prediction rows as ``policytag predict -f jsonl`` writes
+:mod:`policytag.io.corpus`); prediction rows as ``policytag predict -f jsonl`` writes
 them are ``{"id", "text", "labels", "scores", ...}``. Each ``to_*`` function turns
 records into one tool's task format and each ``from_*`` function turns that tool's
 export back into records, so that ours → tool → ours loses nothing.
@@ -35,7 +35,7 @@ from dataclasses import asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 __all__ = [
     "FORMATS",
@@ -64,7 +64,7 @@ DEFAULT_MODEL_VERSION = "policytag"
 
 
 def _as_dict(record: Any) -> dict[str, Any]:
-    """A record as a plain dict (accepts :class:`~policytag._corpus.Example` too)."""
+    """A record as a plain dict (accepts :class:`~policytag.io.corpus.Example` too)."""
     if isinstance(record, Mapping):
         return dict(record)
     if is_dataclass(record) and not isinstance(record, type):
@@ -499,7 +499,7 @@ def read_any(path: Path | str, fmt: str, known_labels: Optional[Sequence[str]] =
     _check_fmt(fmt)
     name = str(path)
     if fmt == "labelstudio":
-        from ._documents import STDIN, _open_binary
+        from .readers import STDIN, _open_binary
 
         fh = _open_binary(name)
         try:
@@ -520,7 +520,7 @@ def read_any(path: Path | str, fmt: str, known_labels: Optional[Sequence[str]] =
         lines = list(range(1, len(tasks) + 1))
         records = _each(tasks, lambda t: from_label_studio([t], known_labels)[0], name, lines)
     else:
-        from ._documents import iter_lines
+        from .readers import iter_lines
 
         rows, lines = [], []
         for number, line in iter_lines(name):
@@ -590,6 +590,6 @@ def write_any(
 
 
 def _atomic_write(path: Path, payload: str) -> None:
-    from ._atomic import write_text
+    from ..atomic import write_text
 
     write_text(path, payload)

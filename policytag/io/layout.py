@@ -73,7 +73,7 @@ def drop_running_furniture(pages: Sequence[Sequence[Line]], *, edge_lines: int =
     positions, when it sits in the top or bottom 8% of the page in a smaller type than
     the body (a one-page document's header).
     """
-    from ._segment import is_furniture
+    from ..text.segment import is_furniture
 
     def edges(lines: Sequence[Line]) -> list[int]:
         n = len(lines)
@@ -128,8 +128,8 @@ def _geometry(lines: Sequence[Line]) -> Optional[_Geometry]:
 
 
 def _starts_heading(text: str) -> bool:
-    from ._headings import heading_level
-    from ._normalize import normalize
+    from ..text.headings import heading_level
+    from ..text.normalize import normalize
 
     return heading_level(normalize(text[:24])) is not None
 

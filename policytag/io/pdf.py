@@ -1,7 +1,7 @@
 """PDF files: text in reading order, re-joined into paragraphs, page furniture removed.
 
 pdfminer.six (the ``docs`` extra) lays each page out into text boxes and lines with
-positions, in reading order; :mod:`policytag._layout` then drops running headers,
+positions, in reading order; :mod:`policytag.io.layout` then drops running headers,
 footers and page numbers and re-joins lines that break mid-sentence. pdfminer.six
 was chosen over pypdf because it gives every line's position, which the re-joining
 and the header/footer detection need (see bench/pdf_extractors.py for the figures).
@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from ._extras import require
-from ._layout import Line, drop_running_furniture, join_lines
+from ..extras import require
+from .layout import Line, drop_running_furniture, join_lines
 
 _CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]) +(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
 

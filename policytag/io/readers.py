@@ -3,16 +3,16 @@
 Every reader yields :class:`Record` objects lazily (the JSON Lines reader, when asked,
 yields runs of plain ``{"id", "text"}`` lines as :class:`JsonlColumns` instead, for
 ``predict``'s fast path). Text inputs are streamed line by
-line in their detected encoding (:mod:`policytag._encoding`), so memory does not grow
+line in their detected encoding (:mod:`policytag.io.encoding`), so memory does not grow
 with the input; HTML, .docx and PDF files are parsed whole by the optional ``docs``
-extra (:mod:`policytag._html`, :mod:`policytag._word`, :mod:`policytag._pdf`), which
+extra (:mod:`policytag.io.html`, :mod:`policytag.io.word`, :mod:`policytag.io.pdf`), which
 is imported only when such a file is read. Whatever the format, a document's
 paragraphs go through the same steps as a clean text file's lines: furniture dropped
 (``labels/furniture.txt``), each paragraph given its index in the file and its
-nearest heading (:mod:`policytag._headings`).
+nearest heading (:mod:`policytag.text.headings`).
 
 A bad line (undecodable bytes, broken JSON, no ``text``) is handed to the
-``on_problem`` callback as a :class:`~policytag._errors.Problem` naming the file and
+``on_problem`` callback as a :class:`~policytag.errors.Problem` naming the file and
 line, and reading goes on; without a callback the problem is raised.
 :func:`expand_inputs` turns folders and glob patterns into files.
 """
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem, problem, raise_problem, warn, warning
+from ..errors import PolicytagError, Problem, problem, raise_problem, warn, warning
 
 ProblemHandler = Callable[[Problem], None]
 FORMATS = ("txt", "jsonl", "csv", "html", "docx", "pdf")
@@ -133,7 +133,7 @@ def iter_line_blocks(
     whole, for a reader that scans it in one go; a line decoded on its own (a pipe, a
     codec that is not line-wise, a block with an undecodable line) comes as a block of
     one with no text."""
-    from ._encoding import _seekable, raw_lines
+    from .encoding import _seekable, raw_lines
 
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
@@ -156,7 +156,7 @@ def iter_lines(
     """Yield ``(line_number, text)`` for each line of a file (``-`` is stdin), decoded strictly.
 
     ``encoding`` is a codec name or ``auto`` (detected from the first 64 KB; see
-    :mod:`policytag._encoding`). A line that does not decode is reported (E003, with
+    :mod:`policytag.io.encoding`). A line that does not decode is reported (E003, with
     the byte offset of the first bad byte from the start of the file) and skipped; a
     byte-order mark is dropped. Line ends are removed.
 
@@ -221,8 +221,8 @@ def _paragraph_records(
     for parsed documents. The id is ``<file>:<number>``, or ``<file>:<index>`` with
     ``id_by_index``.
     """
-    from ._headings import HeadingTracker
-    from ._segment import paragraph_text
+    from ..text.headings import HeadingTracker
+    from ..text.segment import paragraph_text
 
     tracker = HeadingTracker()
     index = 0
@@ -281,9 +281,9 @@ def read_html(
     detected; ``encoding`` other than ``auto`` overrides all three. Undecodable bytes
     are reported once per file (E035, first byte offset and count) and replaced.
     """
-    from ._encoding import AUTO, decode_all, family_codec
-    from ._extras import require
-    from ._html import declared_charset, html_paragraphs
+    from .encoding import AUTO, decode_all, family_codec
+    from ..extras import require
+    from .html import declared_charset, html_paragraphs
 
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
@@ -305,8 +305,8 @@ def read_docx(
     path: str, *, encoding: str = "auto", on_problem: Optional[ProblemHandler] = None, drop_furniture: bool = True
 ) -> Iterator[Record]:
     """The paragraphs of a Word file, table cells included; id is ``<file>:<paragraph index>``."""
-    from ._extras import require
-    from ._word import docx_paragraphs
+    from ..extras import require
+    from .word import docx_paragraphs
 
     name = "<stdin>" if path == STDIN else path
     require("docx", "Word", name)
@@ -323,8 +323,8 @@ def read_pdf(
 
     A PDF without a text layer (a scan) is E034. Id is ``<file>:<paragraph index>``.
     """
-    from ._extras import require
-    from ._pdf import pdf_paragraphs
+    from ..extras import require
+    from .pdf import pdf_paragraphs
 
     name = "<stdin>" if path == STDIN else path
     require("pdfminer", "PDF", name)
@@ -420,7 +420,7 @@ def read_jsonl(
     ``{"id": "…", "text": "…"}`` objects, as ``json.dumps`` writes them, comes as one
     :class:`JsonlColumns` instead of a record per line (the same ids, texts, numbers
     and indexes; read, located and batched for tagging, about half the cost of records)."""
-    from ._surrogates import scrub
+    from .surrogates import scrub
 
     handler = on_problem or raise_problem
     name = "<stdin>" if path == STDIN else path
@@ -512,7 +512,7 @@ def read_records(
     installed, E031 for a damaged document; reports E002 when the input has no paragraph.
     With ``columns``, JSON Lines may come as :class:`JsonlColumns` (see :func:`read_jsonl`).
     """
-    from ._encoding import check_encoding
+    from .encoding import check_encoding
 
     fmt = fmt or ("txt" if path == STDIN else guess_format(path))
     if fmt not in FORMATS:
@@ -604,7 +604,7 @@ def read_inputs(
     ``on_file`` is called with each file's name once it has been read. ``columns``: see
     :func:`read_records`.
     """
-    from ._encoding import check_encoding
+    from .encoding import check_encoding
 
     encoding = check_encoding(encoding)
     for path in expand_inputs(inputs, on_problem):

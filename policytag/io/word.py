@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO, Iterator
 
-from ._extras import require
+from ..extras import require
 
 
 def _paragraph_text(p: object) -> str:

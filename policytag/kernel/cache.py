@@ -28,9 +28,12 @@ import numpy as np
 
 _PREFIX = "kernel-tables-"
 _KEEP = 4
-# the modules whose code decides what the tables hold
-_SOURCES = ("_compiled.py", "_kernel.py", "_cutkernel.py", "_hashtable.py", "_normalize.py", "_tokenize.py",
-            "_segment.py", "_tablecache.py")
+# the modules whose code decides what the tables hold, by name below the package: their
+# files are found through the import system (find_spec), so moving a module cannot
+# leave a stale file name here
+_SOURCES = ("model.compiled", "kernel.score", "kernel.cut", "kernel.hashtable", "text.normalize", "text.tokenize",
+            "text.segment", "kernel.cache")
+_PACKAGE = __name__.rsplit(".", 2)[0]  # "policytag"
 
 
 def cache_dir() -> Optional[Path]:
@@ -67,16 +70,28 @@ def _package_dir(name: str) -> Optional[str]:
     return list(spec.submodule_search_locations)[0]
 
 
+def source_files() -> list[Path]:
+    """The files of the modules in ``_SOURCES``, located without importing them."""
+    import importlib.util
+
+    files = []
+    for name in _SOURCES:
+        spec = importlib.util.find_spec(f"{_PACKAGE}.{name}")
+        if spec is None or not spec.origin:
+            raise ImportError(f"the kernel table cache cannot find module {_PACKAGE}.{name}")
+        files.append(Path(spec.origin))
+    return files
+
+
 def table_key(model_parts: Iterable[Any]) -> str:
     """The cache key of the tables for a model given as its arrays and values."""
     import unicodedata
 
-    from ._tokenize import userdict_path
+    from ..text.tokenize import userdict_path
 
     h = hashlib.blake2b(digest_size=16)
-    here = Path(__file__).parent
-    for name in _SOURCES:
-        h.update((here / name).read_bytes())
+    for path in source_files():
+        h.update(path.read_bytes())
     for part in model_parts:
         if isinstance(part, np.ndarray):
             h.update(f"{part.dtype.str}{part.shape}".encode())
@@ -129,7 +144,7 @@ def store(key: str, tables: dict[str, tuple[Any, ...]]) -> None:
     folder = cache_dir()
     if folder is None:
         return
-    from ._atomic import atomic_open
+    from ..atomic import atomic_open
 
     try:
         folder.mkdir(parents=True, exist_ok=True)

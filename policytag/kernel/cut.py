@@ -1,6 +1,6 @@
 """jieba's segmentation, compiled: the tokens rjieba gives, without the GIL.
 
-The scoring kernel (:mod:`policytag._kernel`) segments each paragraph itself with
+The scoring kernel (:mod:`policytag.kernel.score`) segments each paragraph itself with
 the functions here, so that a whole batch is scored in machine code with the GIL
 released and threads can share one process (one copy of the model, the dictionary
 and numba's runtime). The algorithm is jieba's, as its Rust port (jieba-rs, which
@@ -8,7 +8,7 @@ rjieba wraps) runs it:
 
 1. The text is split into runs of the dictionary class (CJK ideographs, ASCII letters
    and digits, ``+#&._%-``); characters outside it are never words for the model
-   (:data:`policytag._tokenize.KEEP`), so they are skipped.
+   (:data:`policytag.text.tokenize.KEEP`), so they are skipped.
 2. In each run the dictionary (jieba's ``dict.txt`` plus ``labels/userdict.txt``,
    added the way rjieba's ``add_word`` adds them) gives a DAG of words; the route with
    the highest sum of log frequencies is taken, right to left, ties to the longer word.
@@ -16,10 +16,10 @@ rjieba wraps) runs it:
    runs of U+4E00–U+9FD5 through Viterbi over jieba's B/M/E/S model, and the rest split
    as rjieba does (``[a-zA-Z0-9]+(?:[._-][a-zA-Z0-9]+)*%?`` and the pieces between).
 4. ASCII tokens joined by ``-``, ``_`` or ``.`` are split into their parts, as
-   :func:`policytag._tokenize._rjieba_cut` does (the split jieba itself makes).
+   :func:`policytag.text.tokenize._rjieba_cut` does (the split jieba itself makes).
 
 ``tests/test_cutkernel.py`` checks that the kept tokens and their positions equal
-:func:`policytag._tokenize.cut`'s on the corpus, the dev set and generated text.
+:func:`policytag.text.tokenize.cut`'s on the corpus, the dev set and generated text.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from typing import Any, Optional
 import numba as nb
 import numpy as np
 
-from ._hashtable import MULT, find, log_size, prefetch, rehash
+from .hashtable import MULT, find, log_size, prefetch, rehash
 
 MIN_FLOAT = -3.14e100
 _B, _E, _M, _S = 0, 1, 2, 3  # jieba's states, in the order its tie-breaks compare them
@@ -418,7 +418,7 @@ def _dictionary() -> np.ndarray:
     the latter as the (word, frequency) entries rjieba is given (``_tokenize``)."""
     from importlib import resources
 
-    from ._tokenize import _userdict_entries
+    from ..text.tokenize import _userdict_entries
 
     raw = resources.files("jieba").joinpath("dict.txt").read_bytes()
     lines = []
@@ -460,7 +460,7 @@ def tables() -> tuple[Any, ...]:
     if _tables is None:
         with _lock:
             if _tables is None:
-                from ._tokenize import KEEP_RANGES
+                from ..text.tokenize import KEEP_RANGES
 
                 cps, ws, we, fq = _parse_dictionary(_dictionary())
                 trie, freq, flags, total = _build_trie(cps, ws, we, fq, log_size(len(cps)), np.array(KEEP_RANGES, np.int64))

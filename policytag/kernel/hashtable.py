@@ -2,8 +2,8 @@
 
 Each slot is one int64, ``key << 20 | value`` (-1 when empty), so a probe touches one
 cache line; keys up to 43 bits, values up to 20. Used by the scoring kernel
-(:mod:`policytag._kernel`: n-grams, word pairs, cue groups) and the segmenter
-(:mod:`policytag._cutkernel`: the dictionary trie).
+(:mod:`policytag.kernel.score`: n-grams, word pairs, cue groups) and the segmenter
+(:mod:`policytag.kernel.cut`: the dictionary trie).
 """
 from __future__ import annotations
 

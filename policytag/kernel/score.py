@@ -1,6 +1,6 @@
 """The compiled kernel: the compiled model's whole per-paragraph work in machine code.
 
-:class:`~policytag._compiled.CompiledModel` scores a batch in NumPy by building every
+:class:`~policytag.model.compiled.CompiledModel` scores a batch in NumPy by building every
 (doc, feature) entry of the batch, sorting them to count repeats and multiplying by
 the coefficients: about 110 µs of CPU per ~110-character paragraph, most of it sorting
 and binary searches, plus rjieba and Python around it. This module does the same work
@@ -8,9 +8,9 @@ one paragraph at a time in numba-compiled loops, all with the GIL released (so t
 run it in parallel):
 
 - :func:`prepare` normalises and lower-cases the common text, NFKC's compatibility
-  expansions included (the rest is left to :func:`policytag._normalize.normalize`);
-- :func:`sentence_spans` splits sentences as :func:`policytag._segment.split_sentences`;
-- :func:`score` segments each paragraph (:mod:`policytag._cutkernel`, rjieba's tokens),
+  expansions included (the rest is left to :func:`policytag.text.normalize.normalize`);
+- :func:`sentence_spans` splits sentences as :func:`policytag.text.segment.split_sentences`;
+- :func:`score` segments each paragraph (:mod:`policytag.kernel.cut`, rjieba's tokens),
   looks n-grams, tokens, word pairs and cue terms up in open-addressing hash tables,
   and scores each doc (the paragraph, then each of its sentences) from its list of
   feature occurrences in two passes, counting and then summing, so that independent
@@ -18,7 +18,7 @@ run it in parallel):
   dictionary's and the model's tables each stay in cache through their phase;
 - :func:`json_rows` writes the batch's JSON lines (``_tagger._jsonl_compiled``).
 
-The helpers that take arrays (here and in :mod:`policytag._cutkernel`) are compiled
+The helpers that take arrays (here and in :mod:`policytag.kernel.cut`) are compiled
 without numba's reference counting (``_nrt=False``; they allocate nothing): otherwise
 each call increfs and decrefs every array it is given with atomic instructions, which
 took a fifth of the kernel's time on one thread, and with two threads the shared
@@ -40,8 +40,8 @@ from __future__ import annotations
 import numpy as np
 import numba as nb
 
-from ._cutkernel import cut, in_ranges
-from ._hashtable import MULT as _MULT, find as _find, hash_table, log_size, prefetch as _prefetch
+from .cut import cut, in_ranges
+from .hashtable import MULT as _MULT, find as _find, hash_table, log_size, prefetch as _prefetch
 
 _CUES = 2
 
@@ -120,7 +120,7 @@ def _one_of(c, chars):  # type: ignore[no-untyped-def]
 
 @nb.njit(cache=True, nogil=True)
 def prepare(mapped, starts, lengths, table, expand, flat, gloss, gaps):  # type: ignore[no-untyped-def]
-    """:func:`policytag._normalize.normalize` and ``str.lower`` of each text of a batch
+    """:func:`policytag.text.normalize.normalize` and ``str.lower`` of each text of a batch
     (code points after the full-width mapping, ``_normalize.wide_mapped``) whose every
     character passes ``table`` (``_normalize.pass_through_table``) or has an NFKC
     expansion (``expand``/``flat``, ``_normalize.expansions``): white space runs become
@@ -194,7 +194,7 @@ def prepare(mapped, starts, lengths, table, expand, flat, gloss, gaps):  # type:
 
 @nb.njit(cache=True, nogil=True)
 def sentence_spans(orig, pstart, plen, ends, closes, spaces):  # type: ignore[no-untyped-def]
-    """:func:`policytag._segment.split_sentences` for each paragraph of a batch: the
+    """:func:`policytag.text.segment.split_sentences` for each paragraph of a batch: the
     (start, end) of each sentence, relative to its paragraph, and each paragraph's count
     of them (0 for a paragraph of one sentence, which is not split).
 

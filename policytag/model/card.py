@@ -48,9 +48,9 @@ def training_card(
     ``format_tag`` and ``format_version`` come from the model file format, which
     imports this module (for the Markdown), not the other way round.
     """
-    from ._corpus import corpus_hash
-    from ._features import userdict_hash
-    from ._tokenize import backend
+    from ..io.corpus import corpus_hash
+    from .features import userdict_hash
+    from ..text.tokenize import backend
 
     data_hash = corpus_hash(examples)
     id_source = json.dumps(

@@ -1,7 +1,7 @@
 """The predict-only model: a fitted pipeline compiled to plain arrays.
 
 Training uses scikit-learn; prediction does not need it. :func:`compile_pipeline`
-turns a fitted :class:`~policytag._model.SentencePoolingPipeline` (normalise →
+turns a fitted :class:`~policytag.model.estimators.SentencePoolingPipeline` (normalise →
 word/char TF-IDF + cue hits → one logistic regression per label) into a
 :class:`CompiledModel` of NumPy arrays: the vocabularies as sorted integer keys,
 idf weights, coefficients and intercepts. :meth:`CompiledModel.predict_proba`
@@ -11,7 +11,7 @@ a whole batch:
 
 * character n-grams (1–3) become 63-bit integers (code points packed 21 bits
   each) looked up with ``np.searchsorted``, so no Python loop runs per n-gram;
-* words come from :func:`~policytag._tokenize.tokenize` (rjieba when installed)
+* words come from :func:`~policytag.text.tokenize.tokenize` (rjieba when installed)
   and are looked up in a token table; word bigrams are pairs of token ids;
 * cue terms are found by a vectorised pre-filter on their first two characters
   and confirmed with ``str.startswith``.
@@ -51,13 +51,13 @@ def _kernel_mode() -> str:
 
 
 def _load_kernel(required: bool = False) -> Any:
-    """:mod:`policytag._kernel`, or None when numba is missing or cannot compile here
+    """:mod:`policytag.kernel.score`, or None when numba is missing or cannot compile here
     (the reason is kept in ``_KERNEL["error"]``); ``required`` raises instead."""
     if "module" not in _KERNEL:
         with _PREPARE_LOCK:
             if "module" not in _KERNEL:
                 try:
-                    from . import _kernel
+                    from ..kernel import score as _kernel
 
                     _KERNEL["module"] = _kernel
                 except Exception as exc:  # ImportError, or numba failing on this platform
@@ -143,7 +143,7 @@ def _sentence_spans(paras: Sequence[str], pool: bool) -> tuple[list[list[str]], 
     """Each paragraph's sentences (itself alone when it has one, or without ``pool``),
     and a row (paragraph, start, end, sentence doc) per sentence of a split paragraph;
     sentence docs are numbered from ``len(paras)`` in paragraph order."""
-    from ._segment import split_sentences
+    from ..text.segment import split_sentences
 
     n = len(paras)
     sentences: list[list[str]] = []
@@ -473,7 +473,7 @@ class CompiledModel:
         cache = self._derived["raw_tid"]
         ids = [cache.get(w, -3) for w in words]
         if -3 in ids:
-            from ._tokenize import KEEP
+            from ..text.tokenize import KEEP
 
             tok_id = self._derived["tok_id"]
             for k, w in enumerate(words):
@@ -494,7 +494,7 @@ class CompiledModel:
         Each paragraph is segmented and scanned once; an n-gram or word pair that lies
         inside one sentence also counts for that sentence's doc.
         """
-        from ._tokenize import cut
+        from ..text.tokenize import cut
 
         d = self._prepare()
         n = len(paras)
@@ -756,7 +756,7 @@ class CompiledModel:
         """Linear scores of normalised paragraphs (rows ``0..n-1``) and, with ``pool``, of
         their sentences (later rows); and the owner paragraph of each sentence row.
 
-        Big workloads run on the compiled kernel (:mod:`policytag._kernel`), small ones
+        Big workloads run on the compiled kernel (:mod:`policytag.kernel.score`), small ones
         in NumPy; both compute the same scores (see :meth:`_kernel_for`)."""
         kernel = self._kernel_for(len(normalized))
         if kernel is not None:
@@ -817,12 +817,12 @@ class CompiledModel:
                 return d["kernel"]
             compact = d["compact"]
             lo, hi = self.ngram["chars"]
-            from ._tokenize import uses_rjieba
+            from ..text.tokenize import uses_rjieba
 
             if compact is None or hi > 3 or lo < 1 or (len(self.tokens) and not uses_rjieba()):
                 d["kernel"] = None
                 return None
-            from . import _tablecache
+            from ..kernel import cache as _tablecache
 
             key = _tablecache.table_key(self._table_sources(d))
             tables = _tablecache.load(key)
@@ -850,7 +850,7 @@ class CompiledModel:
         bits, keys, feats = compact["bits"], compact["keys"], compact["feats"]
         one = (keys >> (3 * bits)) == 1
         uni = np.full(len(compact["cid"]) + 1, -1, np.int64)
-        from ._tokenize import KEEP_RANGES
+        from ..text.tokenize import KEEP_RANGES
 
         # features renumbered from the most common (lowest idf) down, so the ones
         # nearly every paragraph touches share cache lines in every per-feature array
@@ -895,8 +895,8 @@ class CompiledModel:
             rows = rows.astype(np.float32)
         wlo, whi = self.ngram["words"]
         has_words = len(self.tokens) > 0
-        from . import _cutkernel
-        from ._segment import CLOSERS, ENDS
+        from ..kernel import cut as _cutkernel
+        from ..text.segment import CLOSERS, ENDS
 
         def code_points(chars: str) -> np.ndarray:
             return np.array([ord(ch) for ch in chars], dtype=np.int64)
@@ -907,7 +907,7 @@ class CompiledModel:
             return None
         token_table = kernel.token_table(self.tokens)
         spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
-        from ._normalize import expansions, gap_ranges, gloss_starts, pass_through_table
+        from ..text.normalize import expansions, gap_ranges, gloss_starts, pass_through_table
 
         tables = {
             "prepare": (pass_through_table(), *expansions(), code_points(gloss_starts()),
@@ -983,15 +983,15 @@ class CompiledModel:
         """:meth:`predict_proba` of raw texts, normalised here (a non-string counts as
         empty, and a text that normalises to nothing gets 0 for every label).
 
-        On the kernel, a text whose characters :func:`~policytag._normalize.pass_through_table`
-        passes or :func:`~policytag._normalize.expansions` expands is normalised and
+        On the kernel, a text whose characters :func:`~policytag.text.normalize.pass_through_table`
+        passes or :func:`~policytag.text.normalize.expansions` expands is normalised and
         lower-cased in the kernel too (``_kernel.prepare``, the same result as
         ``normalize``; most policy text), so only the rest costs Python."""
         items = [t if isinstance(t, str) else "" for t in texts]
         n = len(items)
         kernel = self._kernel_for(n)
         if kernel is None:
-            from ._normalize import normalize_many
+            from ..text.normalize import normalize_many
 
             normalized = normalize_many(items)  # already counted by _kernel_for: not predict_proba
             P = self.predict_proba_numpy(normalized) if n else np.zeros((0, len(self.labels)))
@@ -1008,7 +1008,7 @@ class CompiledModel:
         normalised here and scored by :meth:`_kernel_decision` in a second, small call
         of their own (which scores one whose lower-casing changes its length, ``İ``, in
         NumPy)."""
-        from ._normalize import normalize, wide_mapped
+        from ..text.normalize import normalize, wide_mapped
 
         tables = self._kernel_tables(kernel)
         n = len(items)

@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 from typing import Any, Optional
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 DEFAULT_CONFIG: dict[str, Any] = {
     "seed": 0,

@@ -223,8 +223,8 @@ class SentencePoolingPipeline(Pipeline):
         P = np.asarray(super().predict_proba(texts, **params), dtype=float)
         if not self.pool_sentences or not texts:
             return P
-        from ._normalize import normalize
-        from ._segment import split_sentences
+        from ..text.normalize import normalize
+        from ..text.segment import split_sentences
 
         owners: list[int] = []
         sentences: list[str] = []
@@ -267,8 +267,8 @@ def build_pipeline(config: dict[str, Any], taxonomy: dict[str, Any]) -> Any:
     """normalise → features → thresholded one-vs-rest, as one scikit-learn Pipeline."""
     from sklearn.preprocessing import FunctionTransformer
 
-    from ._features import build_features
-    from ._normalize import normalize_many
+    from .features import build_features
+    from ..text.normalize import normalize_many
 
     return SentencePoolingPipeline(
         [

@@ -46,8 +46,8 @@ def explain(tagger: Any, text: str, top: int = 8, threshold: Optional[float] = N
     contributions), and ``up`` / ``down``: the ``top`` features that raised or
     lowered the score, each ``{"term", "kind", "contribution", "sentences"}``.
     """
-    from ._normalize import normalize
-    from ._segment import split_sentences
+    from ..text.normalize import normalize
+    from ..text.segment import split_sentences
 
     model = tagger.model
     norm = normalize(text) if isinstance(text, str) else ""

@@ -1,6 +1,6 @@
 """Features: TF-IDF over jieba words and character n-grams, plus cue-term hits.
 
-:func:`~policytag._tokenize.tokenize` (jieba's algorithm with the project's user
+:func:`~policytag.text.tokenize.tokenize` (jieba's algorithm with the project's user
 dictionary) is a module-level function, so a fitted pipeline pickles by reference
 and works in worker processes, each of which builds its own segmenter on first use.
 """
@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 from typing import Any, Sequence
 
-from ._resources import userdict_path
-from ._tokenize import tokenize  # noqa: F401  (v1 model pickles refer to policytag._features.tokenize)
+from ..resources import userdict_path
+from ..text.tokenize import tokenize  # noqa: F401  (v1 model pickles refer to policytag.model.features.tokenize)
 
 def userdict_hash() -> str:
     """SHA-256 (first 16 hex digits) of the user dictionary, recorded in the model card."""
@@ -51,13 +51,13 @@ class CueMatcher:
 
 def cue_matcher_from_taxonomy(taxonomy: dict[str, Any]) -> CueMatcher:
     """A :class:`CueMatcher` over the taxonomy's cue terms, normalised like the text."""
-    from ._normalize import normalize
+    from ..text.normalize import normalize
 
     return CueMatcher({lab["id"]: [normalize(t) for t in lab.get("cues", [])] for lab in taxonomy["labels"]})
 
 
 def build_features(config: dict[str, Any], taxonomy: dict[str, Any]) -> Any:
-    """The feature union described by ``config`` (see ``policytag._config``)."""
+    """The feature union described by ``config`` (see ``policytag.model.config``)."""
     from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
     from sklearn.pipeline import FeatureUnion
 

@@ -2,8 +2,8 @@
 
 Format version 2 (current)
     ``model.npz``: the predict-only model as plain NumPy arrays (see
-    :class:`policytag._compiled.CompiledModel`), read with ``allow_pickle=False``.
-    ``model_card.json``: the card (see ``policytag._card``): labels, thresholds,
+    :class:`policytag.model.compiled.CompiledModel`), read with ``allow_pickle=False``.
+    ``model_card.json``: the card (see ``policytag.model.card``): labels, thresholds,
     taxonomy, training data and figures, ``format_version``, and under ``compiled``
     the few settings that go with the arrays.
     ``MODEL_CARD.md``: the card for people.
@@ -32,7 +32,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from ._errors import PolicytagError, PolicytagWarning, warn
+from ..errors import PolicytagError, PolicytagWarning, warn
 
 FORMAT = "policytag-model"
 FORMAT_VERSION = 2
@@ -129,7 +129,7 @@ def load_model(model_dir: Path | str) -> dict[str, Any]:
     Version 1 folders (a pickle) are unpickled, compiled in memory, and W003 is
     issued. Either way no scikit-learn is needed unless the folder is version 1.
     """
-    from ._compiled import CompiledModel
+    from .compiled import CompiledModel
 
     d = Path(model_dir)
     if model_format(d) == 1:
@@ -154,16 +154,16 @@ def load_model(model_dir: Path | str) -> dict[str, Any]:
 
 def _load_v1(d: Path) -> dict[str, Any]:
     """Unpickle a format-1 folder and compile it (W003 names the upgrade command)."""
-    from ._compiled import CompiledModel
+    from .compiled import CompiledModel
 
     card = read_card(d)
     check_versions(card, str(d))
-    import joblib
+    from .legacy import load_pickle
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # versions were checked above, with our own codes
-            payload = joblib.load(d / PICKLE_FILE)
+            payload = load_pickle(d / PICKLE_FILE)
     except Exception as exc:  # a damaged pickle can raise almost anything
         raise PolicytagError("E008", path=str(d / PICKLE_FILE), detail=f"{type(exc).__name__}: {exc}") from None
     if not isinstance(payload, dict) or payload.get("format") != FORMAT or "pipeline" not in payload:
@@ -181,7 +181,7 @@ def _load_v1(d: Path) -> dict[str, Any]:
 
 def upgrade_model(model_dir: Path | str, out: Path | str | None = None) -> Path:
     """Convert a format-1 (pickle) folder to format 2 (arrays) in ``out`` (default: in place)."""
-    from ._card import card_markdown
+    from .card import card_markdown
 
     src = Path(model_dir)
     with warnings.catch_warnings():
@@ -199,7 +199,7 @@ def upgrade_model(model_dir: Path | str, out: Path | str | None = None) -> Path:
 
 def _check_userdict(card: dict[str, Any]) -> None:
     """W002 when labels/userdict.txt changed since the model was trained (tokens may differ)."""
-    from ._features import userdict_hash
+    from .features import userdict_hash
 
     trained, now = card.get("userdict_sha256_16"), userdict_hash()
     if trained and trained != now:
@@ -209,7 +209,7 @@ def _check_userdict(card: dict[str, Any]) -> None:
 def save_model(model_dir: Path | str, model: Any, card: dict[str, Any], card_markdown: str) -> Path:
     """Write a format-2 model folder atomically.
 
-    ``model`` is a :class:`~policytag._compiled.CompiledModel`. Everything is written into a temporary folder beside the target
+    ``model`` is a :class:`~policytag.model.compiled.CompiledModel`. Everything is written into a temporary folder beside the target
     first; only when all files are complete are they moved into place (``os.replace``
     each, the manifest last), so an interrupted run leaves the previous model intact.
     """

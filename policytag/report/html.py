@@ -11,7 +11,7 @@ Writes into DIR, each file atomically, the page last (so it never links a missin
 ``metrics.json``   the report exactly as ``policytag evaluate --json`` prints it
 ``metrics.csv``    the metrics table as CSV
 
-The metrics come from :func:`policytag._evaluate.evaluate` unchanged; the charts need
+The metrics come from :func:`policytag.workflow.evaluate.evaluate` unchanged; the charts need
 the per-paragraph scores, which are computed here with ``Tagger.predict_proba``.
 """
 from __future__ import annotations
@@ -26,8 +26,8 @@ from typing import Any, Iterable, Optional, Sequence
 
 import numpy as np
 
-from . import _plots
-from ._atomic import check_not_input, write_bytes, write_text
+from . import plots as _plots
+from ..atomic import check_not_input, write_bytes, write_text
 
 FILES = ("f1.png", "pr_curves.png", "confusion.png", "scores.png", "metrics.json", "metrics.csv", "index.html")
 WHAT = "evaluate --report"
@@ -50,13 +50,13 @@ def write_report(
     out_dir: Path | str,
     threshold: Optional[float] = None,
 ) -> Path:
-    """Write the report files for an :func:`~policytag._evaluate.evaluate` result; return ``index.html``.
+    """Write the report files for an :func:`~policytag.workflow.evaluate.evaluate` result; return ``index.html``.
 
     ``gold`` is the file the report was computed from (read again for the scores);
     ``threshold`` the one passed to ``evaluate``, if any. Refuses (E050) a DIR where a
     report file would replace the gold file.
     """
-    from ._corpus import label_matrix, read_labelled
+    from ..io.corpus import label_matrix, read_labelled
 
     _plots.require_matplotlib(WHAT)  # before any work
     out = Path(out_dir)

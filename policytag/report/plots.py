@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 #: Fonts with CJK glyphs, most preferred first (Debian, macOS, Windows names).
 CJK_FONTS = (
@@ -61,7 +61,7 @@ def figure(width: float, height: float, what: str, texts: Sequence[str] = ()) ->
 
     font = cjk_font() if needs_cjk(texts) else None
     if font is None and needs_cjk(texts):
-        from ._errors import warn
+        from ..errors import warn
 
         warn("W021", stacklevel=3)
     families = ([font] if font else []) + ["DejaVu Sans"]

@@ -1,6 +1,6 @@
 """The tagging API: :class:`Tagger` wraps a trained model folder.
 
-Prediction runs on the compiled arrays (:mod:`policytag._compiled`): NumPy and the
+Prediction runs on the compiled arrays (:mod:`policytag.model.compiled`): NumPy and the
 segmenter only, no scikit-learn, and for big jobs the compiled kernel, which releases the
 GIL, so ``jobs`` > 1 runs threads. It is thread-safe (the arrays are only read; lookup
 tables and the segmenter are built once) and never prints.
@@ -12,7 +12,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 
 import numpy as np
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 
 def _check_threshold(threshold: Optional[float]) -> None:
@@ -29,7 +29,7 @@ class Tagger:
     """
 
     def __init__(self, model: Any, card: dict[str, Any], path: Optional[Path] = None) -> None:
-        from ._compiled import CompiledModel
+        from ..model.compiled import CompiledModel
 
         if not isinstance(model, CompiledModel):  # a fitted scikit-learn pipeline
             model = CompiledModel.from_pipeline(model, card["labels"])
@@ -42,8 +42,8 @@ class Tagger:
     @classmethod
     def load(cls, path: Optional[Path | str] = None) -> "Tagger":
         """Load a model folder (default: the model shipped in ``models/``)."""
-        from ._modelfile import load_model
-        from ._resources import default_model_dir
+        from ..model.format import load_model
+        from ..resources import default_model_dir
 
         d = Path(path) if path is not None else default_model_dir()
         payload = load_model(d)
@@ -167,8 +167,8 @@ class Tagger:
 
     def explain(self, text: str, top: int = 8, threshold: Optional[float] = None) -> dict[str, Any]:
         """Why each label got its score: intercept, per-term contributions and the sentences
-        that hold them, from the model's own weights (see :mod:`policytag._explain`)."""
-        from ._explain import explain
+        that hold them, from the model's own weights (see :mod:`policytag.model.explain`)."""
+        from ..model.explain import explain
 
         return explain(self, text, top=top, threshold=threshold)
 
@@ -177,7 +177,7 @@ class Tagger:
 
         Returns one dict per paragraph: ``line`` (1-based), ``text``, ``labels``, ``scores``.
         """
-        from ._segment import split_paragraphs
+        from ..text.segment import split_paragraphs
 
         paragraphs = split_paragraphs(text)
         rows = self.score_rows([p.text for p in paragraphs], threshold=threshold)
@@ -195,7 +195,7 @@ class Tagger:
         evidence: bool = False,
         jobs: int = 1,
     ) -> Iterator[dict[str, Any]]:
-        """Stream output rows for :class:`~policytag._documents.Record` objects, batch by batch.
+        """Stream output rows for :class:`~policytag.io.readers.Record` objects, batch by batch.
 
         Each row is ``{"id", "text", "labels", "scores", **carried_fields}``. With
         ``min_precision``, labels use :meth:`precision_thresholds` and each row gains
@@ -208,7 +208,7 @@ class Tagger:
         """
         default, strict = self._label_thresholds(threshold, min_precision)
         if evidence:
-            from ._explain import evidence as compact
+            from ..model.explain import evidence as compact
         for batch, P in self._scored_batches(_expanded(records), batch_size, jobs):
             for rec, row in zip(batch, _rows(self.labels, _items(batch), P, default, strict)):
                 if evidence:
@@ -258,7 +258,7 @@ class Tagger:
         """A batch's JSON lines: UTF-8 bytes written by the kernel when this process has
         it loaded and the batch is a common one (see :func:`_jsonl_compiled`), else text
         written in Python."""
-        from ._compiled import _KERNEL
+        from ..model.compiled import _KERNEL
 
         kernel = _KERNEL.get("module")  # only a kernel already loaded: never import numba for this
         if strict is None and kernel is not None:
@@ -304,7 +304,7 @@ def _texts(batch: Sequence[Any]) -> list[str]:
 
 def _items(batch: Any) -> Any:
     """A batch of records as the (id, text, carried fields) tuples rows are built from
-    (a :class:`~policytag._documents.JsonlColumns` batch as it is)."""
+    (a :class:`~policytag.io.readers.JsonlColumns` batch as it is)."""
     return batch if isinstance(batch, _columns_type()) else [(r.id, r.text, r.extra) for r in batch]
 
 
@@ -475,7 +475,7 @@ def _jsonl_compiled(kernel: Any, labels: Sequence[str], items: Any, P: np.ndarra
     with the GIL released), for the common batch: string ids and texts, records that carry only
     their location, no lone surrogate, and scores whose four-place rounding the table
     decides. None for any other batch, which :func:`_jsonl` writes. ``items`` is a list
-    of (id, text, carried fields) or a :class:`~policytag._documents.JsonlColumns`."""
+    of (id, text, carried fields) or a :class:`~policytag.io.readers.JsonlColumns`."""
     import json
 
     if not len(items) or not 0 < len(labels) <= 12:
@@ -555,7 +555,7 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
 
 
 def _column_batches(items: Iterable[Any], size: int) -> Iterator[Any]:
-    """:func:`_batches` of records and :class:`~policytag._documents.JsonlColumns`: a
+    """:func:`_batches` of records and :class:`~policytag.io.readers.JsonlColumns`: a
     batch is a list of records or one ``JsonlColumns`` of at most ``size`` rows, made of
     runs that follow on in the same file (never both kinds in one batch)."""
     columns = _columns_type()
@@ -651,10 +651,10 @@ def located_records(
     (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too).
 
     With ``columns``, runs of plain ``{"id", "text"}`` JSON lines come as
-    :class:`~policytag._documents.JsonlColumns` (located by their file and first index;
+    :class:`~policytag.io.readers.JsonlColumns` (located by their file and first index;
     their heading is none), which :meth:`Tagger.jsonl_chunks` takes as the records
     they stand for; ``on_record`` is then called with each of them as it is."""
-    from ._documents import JsonlColumns, read_inputs
+    from ..io.readers import JsonlColumns, read_inputs
 
     for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file,
                            columns=columns):
@@ -664,13 +664,13 @@ def located_records(
 
 
 def _columns_type() -> type:
-    from ._documents import JsonlColumns
+    from ..io.readers import JsonlColumns
 
     return JsonlColumns
 
 
 def _expanded(items: Iterable[Any]) -> Iterator[Any]:
-    """Located records, with each :class:`~policytag._documents.JsonlColumns` among
+    """Located records, with each :class:`~policytag.io.readers.JsonlColumns` among
     ``items`` turned into the located records it stands for."""
     columns = _columns_type()
     for item in items:

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from typing import Optional
 
-from ._resources import labels_dir
+from ..resources import labels_dir
 
 # A title ends at the first sentence-final mark or colon; the mark is not part of it.
 _TITLE_END = re.compile(r"[。！？；：!?;:]")

@@ -10,8 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from ._normalize import normalize
-from ._resources import furniture_patterns
+from .normalize import normalize
+from ..resources import furniture_patterns
 
 # a sentence ends after one of ENDS, or after one of CLOSERS that follows one of ENDS
 # (the compiled kernel splits by the same two sets: _kernel.sentence_spans)

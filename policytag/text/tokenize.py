@@ -21,7 +21,7 @@ import re
 import threading
 from typing import Any, Callable
 
-from ._resources import userdict_path
+from ..resources import userdict_path
 
 # a token is a word when it has an ASCII letter or digit or a CJK character (else punctuation)
 KEEP_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0x3400, 0x4DBF), (0x4E00, 0x9FFF))
@@ -113,7 +113,7 @@ def _get_cut() -> Callable[[str], list[str]]:
 
 def uses_rjieba() -> bool:
     """Whether :func:`cut` runs (or will run) rjieba, found without loading a segmenter:
-    the compiled kernel's own segmenter (:mod:`policytag._cutkernel`) gives rjieba's tokens."""
+    the compiled kernel's own segmenter (:mod:`policytag.kernel.cut`) gives rjieba's tokens."""
     if _cut is not None:
         return _backend == "rjieba"
     if _wanted() == "jieba":

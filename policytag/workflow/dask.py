@@ -26,10 +26,10 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Optional
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ._tagger import Tagger
+    from ..tagger.core import Tagger
 
 EXTRA = "dask"
 BATCH = 2048  # paragraphs per predict_proba call inside a partition (bounds feature-matrix memory)
@@ -75,7 +75,7 @@ def cached_tagger(key: str, expected_id: Optional[str] = None) -> "Tagger":
     with _LOCK:
         tagger = _CACHE.get(key)
         if tagger is None:
-            from ._tagger import Tagger
+            from ..tagger.core import Tagger
 
             tagger = Tagger.load(key or None)
             _CACHE[key] = tagger
@@ -87,7 +87,7 @@ def cached_tagger(key: str, expected_id: Optional[str] = None) -> "Tagger":
 
 def _resolve(model: Any) -> tuple[Any, "Tagger"]:
     """(what goes into the graph, the Tagger on the client) for ``model``."""
-    from ._tagger import Tagger
+    from ..tagger.core import Tagger
 
     if isinstance(model, Tagger):
         import dask

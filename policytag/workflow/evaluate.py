@@ -11,7 +11,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 
 def multilabel_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, labels: Sequence[str]) -> dict[str, Any]:
@@ -45,8 +45,8 @@ def multilabel_metrics(Y_true: np.ndarray, Y_pred: np.ndarray, labels: Sequence[
 
 def lexicon_predict(texts: Sequence[str], taxonomy: dict[str, Any]) -> np.ndarray:
     """Indicator matrix of the cue-term lexicon (label on when any cue term occurs)."""
-    from ._features import cue_matcher_from_taxonomy
-    from ._normalize import normalize
+    from ..model.features import cue_matcher_from_taxonomy
+    from ..text.normalize import normalize
 
     matcher = cue_matcher_from_taxonomy(taxonomy)
     labels = [lab["id"] for lab in taxonomy["labels"]]
@@ -80,7 +80,7 @@ def evaluate_predictions(
 
     Returns ``{"model": metrics, "lexicon": metrics, "slices": {value: {...}}}``.
     """
-    from ._corpus import label_matrix
+    from ..io.corpus import label_matrix
 
     Y_true = label_matrix(examples, labels)
     Y_lex = lexicon_predict([ex.text for ex in examples], taxonomy)
@@ -104,8 +104,8 @@ def evaluate_predictions(
 
 def evaluate(gold: str, tagger: Any = None, by: Optional[str] = None, threshold: Optional[float] = None) -> dict[str, Any]:
     """Evaluate a tagger (default: the shipped model) on a gold JSONL file."""
-    from ._corpus import read_labelled
-    from ._tagger import Tagger
+    from ..io.corpus import read_labelled
+    from ..tagger.core import Tagger
 
     tagger = tagger or Tagger.load()
     examples = read_labelled(gold, tagger.labels)

@@ -9,7 +9,7 @@ import collections
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from ._errors import Problem
+from ..errors import Problem
 
 
 def char_ngrams(text: str, k: int = 5) -> set[str]:
@@ -23,7 +23,7 @@ def near_duplicates(texts: Sequence[str], threshold: float = 0.6, k: int = 5) ->
     Texts are compared normalised and without spaces, so script, width and spacing variants of one
     paragraph count as duplicates. An inverted index keeps this near-linear on real corpora.
     """
-    from ._normalize import normalize
+    from ..text.normalize import normalize
 
     grams = [char_ngrams("".join(normalize(t).split()), k) for t in texts]
     index: dict[str, list[int]] = collections.defaultdict(list)
@@ -41,7 +41,7 @@ def near_duplicates(texts: Sequence[str], threshold: float = 0.6, k: int = 5) ->
 
 
 def _read_lenient(path: str, known: Sequence[str]) -> tuple[list[dict[str, Any]], list[Problem]]:
-    from ._corpus import iter_labelled
+    from ..io.corpus import iter_labelled
 
     problems: list[Problem] = []
     rows = [
@@ -65,7 +65,7 @@ def check(
     ``top`` paragraphs whose gold labels disagree most with out-of-fold predictions of a
     model trained on the rest (likely mislabelled: look at these first).
     """
-    from ._resources import load_taxonomy
+    from ..resources import load_taxonomy
 
     tax = taxonomy or load_taxonomy()
     known = [lab["id"] for lab in tax["labels"]]
@@ -99,8 +99,8 @@ def check(
 def _suspects(rows: list[dict[str, Any]], known: list[str], tax: dict[str, Any], folds: int, top: int, seed: int) -> list[dict[str, Any]]:
     import numpy as np
 
-    from ._config import load_config
-    from ._model import build_pipeline
+    from ..model.config import load_config
+    from ..model.estimators import build_pipeline
 
     Y = np.array([[lab in r["labels"] for lab in known] for r in rows], dtype=int)
     if len(rows) < 2 * folds or (Y.sum(axis=0) < folds).any():

@@ -23,9 +23,9 @@ def uncertainty(scores: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
 
 def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 512) -> list[dict[str, Any]]:
     """The ``n`` most uncertain, mutually non-duplicate records, most uncertain first."""
-    from ._normalize import normalize
-    from ._quality import char_ngrams
-    from ._tagger import _batches
+    from ..text.normalize import normalize
+    from .quality import char_ngrams
+    from ..tagger.core import _batches
 
     seen: set[int] = set()
     heap: list[tuple[float, int, dict[str, Any]]] = []
@@ -73,6 +73,6 @@ def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 
 def suggest_files(paths: Iterable[str], tagger: Any, n: int = 50, on_problem: Optional[Any] = None,
                   input_format: Optional[str] = None) -> list[dict[str, Any]]:
     """:func:`suggest` over inputs: files of any readable format, folders, globs, ``-``."""
-    from ._documents import read_inputs
+    from ..io.readers import read_inputs
 
     return suggest(read_inputs(list(paths), input_format, on_problem=on_problem), tagger, n=n)

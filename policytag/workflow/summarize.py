@@ -14,14 +14,14 @@ import os
 from collections import deque
 from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
-from ._errors import PolicytagError, Problem
+from ..errors import PolicytagError, Problem
 
 def expand_inputs(
     inputs: Sequence[str], on_problem: Optional[Callable[[Problem], None]] = None
 ) -> list[str]:
     """The files ``predict`` would read for these inputs (folders, globs), each once:
     a file named both itself and through its folder counts once."""
-    from ._documents import expand_inputs as files_of
+    from ..io.readers import expand_inputs as files_of
 
     unique: dict[str, str] = {}
     for f in files_of(inputs, on_problem):
@@ -58,7 +58,7 @@ def summarize(
     Bad lines go to ``on_problem`` as in ``predict``; a document with no paragraph is
     left out.
     """
-    from ._documents import read_records
+    from ..io.readers import read_records
 
     labels = list(tagger.labels)
     files = expand_inputs(inputs, on_problem)
@@ -102,7 +102,7 @@ def summarize(
 
 def format_table(summary: dict[str, Any]) -> str:
     """Plain-text table: one row per document, the share of its paragraphs per label in %."""
-    from ._output import _clip, _width
+    from ..io.writers import _clip, _width
 
     labels = summary["labels"]
     docs = summary["documents"]
@@ -155,7 +155,7 @@ def _short_names(names: Iterable[str]) -> list[str]:
 
 def chart(summary: dict[str, Any]) -> bytes:
     """Bar chart PNG: one panel per label (and "(none)"), one bar per document, share in %."""
-    from . import _plots
+    from ..report import plots as _plots
 
     labels = summary["labels"]
     docs = summary["documents"]

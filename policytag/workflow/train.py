@@ -11,7 +11,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
 
-from ._errors import PolicytagError
+from ..errors import PolicytagError
 
 Progress = Callable[[str, int, int], None]
 
@@ -26,7 +26,7 @@ def _strip_fitted_stop_words(pipeline: Any) -> None:
 
 def default_dev_path() -> Optional[Path]:
     """``../shared/dev/dev.jsonl`` beside the checkout (or the working directory), if present."""
-    from ._resources import repo_root
+    from ..resources import repo_root
 
     candidates = []
     root = repo_root()
@@ -45,7 +45,7 @@ def cross_validate(
     """Nested cross-validation: out-of-fold probabilities and thresholded predictions."""
     from iterstrat.ml_stratifiers import MultilabelStratifiedKFold
 
-    from ._model import build_pipeline
+    from ..model.estimators import build_pipeline
 
     texts = np.asarray(texts, dtype=object)
     folds = MultilabelStratifiedKFold(n_splits=config["cv_folds"], shuffle=True, random_state=config["seed"])
@@ -80,13 +80,13 @@ def train(
     ``taxonomy``: a taxonomy file with another label set (default: ``labels/taxonomy.json``);
     it travels inside the model, so predict, evaluate and export need nothing else.
     """
-    from ._config import load_config
-    from ._corpus import file_hash, label_matrix, read_corpus, read_labelled
-    from ._evaluate import evaluate_predictions
-    from ._card import card_markdown, training_card
-    from ._model import build_pipeline
-    from ._modelfile import FORMAT, FORMAT_VERSION, save_model
-    from ._resources import corpus_files, load_taxonomy, read_taxonomy
+    from ..model.config import load_config
+    from ..io.corpus import file_hash, label_matrix, read_corpus, read_labelled
+    from .evaluate import evaluate_predictions
+    from ..model.card import card_markdown, training_card
+    from ..model.estimators import build_pipeline
+    from ..model.format import FORMAT, FORMAT_VERSION, save_model
+    from ..resources import corpus_files, load_taxonomy, read_taxonomy
 
     tax = read_taxonomy(taxonomy) if taxonomy else load_taxonomy()
     labels = [lab["id"] for lab in tax["labels"]]
@@ -115,12 +115,12 @@ def train(
     _strip_fitted_stop_words(pipeline)
     if progress:
         progress("final fit", 1, 1)
-    from ._compiled import CompiledModel
+    from ..model.compiled import CompiledModel
 
     compiled = CompiledModel.from_pipeline(pipeline, labels)
     clf = pipeline.named_steps["classifier"]
     thresholds = {lab: round(float(t), 6) for lab, t in zip(labels, clf.thresholds_)}
-    from ._model import precision_recall_curve
+    from ..model.estimators import precision_recall_curve
 
     curves = {lab: precision_recall_curve(clf.oof_scores_[:, j], Y[:, j]) for j, lab in enumerate(labels)}
 
@@ -134,7 +134,7 @@ def train(
     else:
         dev_path = Path(dev) if dev else None
     if dev_path is not None:
-        from ._tagger import Tagger
+        from ..tagger.core import Tagger
 
         if not dev_path.is_file():
             raise PolicytagError("E001", path=str(dev_path))
@@ -163,7 +163,7 @@ def _expand(data: Sequence[Path | str]) -> list[Path]:
 
 def default_out_dir() -> Path:
     """Where ``policytag train`` writes without ``--out``: the checkout's ``models/``, else ``./models``."""
-    from ._resources import repo_root
+    from ..resources import repo_root
 
     root = repo_root()
     return root / "models" if root is not None else Path.cwd() / "models"
