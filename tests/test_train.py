@@ -63,6 +63,28 @@ def test_config_rejects_unknown_keys_and_bad_files(tmp_path):
     assert load_config(good)["C"] == 2.0
 
 
+@pytest.mark.parametrize("kind", ["svm", "forest", ""])
+def test_an_unknown_classifier_is_refused_before_training_with_e012(tmp_path, kind):
+    """'svm' was accepted and trained, then failed at compile time with a bare ValueError."""
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"classifier": "%s"}' % kind, encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        train(config=cfg, out=tmp_path / "m", dev="")
+    assert err.value.code == "E012" and repr(kind) in str(err.value) and "'logreg'" in str(err.value)
+    assert str(cfg) in str(err.value)
+    assert not (tmp_path / "m").exists()
+    assert load_config(overrides={"classifier": "logreg"})["classifier"] == "logreg"
+
+
+def test_build_estimator_refuses_an_unknown_classifier():
+    from policytag.model.config import DEFAULT_CONFIG
+    from policytag.model.estimators import build_estimator
+
+    with pytest.raises(PolicytagError) as err:
+        build_estimator({**DEFAULT_CONFIG, "classifier": "svm"})
+    assert err.value.code == "E012"
+
+
 def test_data_folders_stand_for_their_jsonl_files(tmp_path):
     from policytag.workflow.train import _expand
 

@@ -7,6 +7,10 @@ from typing import Any, Optional
 
 from ..errors import PolicytagError
 
+# 'svm' (a calibrated LinearSVC) was accepted until 0.1 but could never be compiled for
+# prediction: training failed at the end with a bare ValueError. It is refused up front.
+CLASSIFIERS = ("logreg",)
+
 DEFAULT_CONFIG: dict[str, Any] = {
     "seed": 0,
     "classifier": "logreg",
@@ -43,6 +47,10 @@ def load_config(path: Optional[Path] = None, overrides: Optional[dict[str, Any]]
     if unknown:
         raise PolicytagError("E012", path=None if path is None else str(path), detail=f"unknown keys {unknown}")
     config.update(extra)
-    if config["classifier"] not in ("logreg", "svm"):
-        raise PolicytagError("E012", detail="classifier must be 'logreg' or 'svm'")
+    if config["classifier"] not in CLASSIFIERS:
+        raise PolicytagError(
+            "E012", path=None if path is None else str(path),
+            detail=f"unknown classifier {config['classifier']!r}; the one supported is 'logreg' "
+            "(logistic regression: the compiled model that ships scores a linear model through a sigmoid)",
+        )
     return config

@@ -18,6 +18,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ..errors import PolicytagError
+
 
 def best_f1_threshold(scores: np.ndarray, truth: np.ndarray) -> tuple[float, float]:
     """The threshold on ``scores`` that maximises F1 for binary ``truth``, and that F1.
@@ -253,14 +255,7 @@ def build_estimator(config: dict[str, Any]) -> Any:
         return LogisticRegression(
             C=config["C"], solver="liblinear", class_weight=cw, max_iter=1000, random_state=config["seed"]
         )
-    if kind == "svm":
-        from sklearn.calibration import CalibratedClassifierCV
-        from sklearn.svm import LinearSVC
-
-        return CalibratedClassifierCV(
-            LinearSVC(C=config["C"], class_weight=cw, random_state=config["seed"]), cv=3, method="sigmoid"
-        )
-    raise ValueError(f"unknown classifier {kind!r}")
+    raise PolicytagError("E012", detail=f"unknown classifier {kind!r}; the one supported is 'logreg'")
 
 
 def build_pipeline(config: dict[str, Any], taxonomy: dict[str, Any]) -> Any:
