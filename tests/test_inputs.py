@@ -15,7 +15,8 @@ import pytest
 from conftest import read_jsonl, run_cli
 from policytag import normalize
 from policytag.io.readers import read_inputs
-from policytag.tagger.core import Tagger, predict
+from policytag import Tagger
+from policytag.workflow.predict import predict
 
 TITLE = "某县2024年生态环境保护工作情况的报告"
 BODY = [
@@ -197,7 +198,7 @@ def test_tagging_a_text_file_imports_none_of_the_document_parsers(tmp_path):
     path = tmp_path / "report.txt"
     path.write_text(CLEAN, encoding="utf-8")
     code = (
-        "import sys; from policytag.tagger.core import predict; "
+        "import sys; from policytag.workflow.predict import predict; "
         f"rows = list(predict([{str(path)!r}])); "
         "heavy = [m for m in ('readability', 'lxml', 'docx', 'pdfminer', 'chardet') if m in sys.modules]; "
         "print(len(rows), heavy)"

@@ -5,7 +5,8 @@ function (a lazy import is still a dependency), read with ``ast`` so nothing is 
 The layers, from the bottom up (a module may import its own layer and the ones below,
 except that ``io`` and ``kernel`` sit side by side and import neither each other):
 
-    errors, and the package root (whose public names are lazy strings, not imports)
+    errors, and the package root (its public names are imported lazily: importing one
+    of them, ``from policytag import Tagger``, counts as importing its module)
     resources, extras, atomic
     text
     io | kernel
@@ -55,9 +56,21 @@ def modules(root: Path) -> dict[str, Path]:
     return out
 
 
+def lazy_names(root: Path) -> dict[str, str]:
+    """The root's public names and the modules they are imported from on first use
+    (its ``_LAZY`` table): ``from policytag import Tagger`` depends on that module."""
+    tree = ast.parse((root / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "_LAZY" for t in node.targets):
+            table = ast.literal_eval(node.value)
+            return {name: root.name + module for name, (module, _) in table.items()}
+    return {}
+
+
 def imports(root: Path) -> dict[str, set[str]]:
     """Module -> the package's modules it imports, anywhere in its code."""
     known = modules(root)
+    lazy = lazy_names(root)
     edges: dict[str, set[str]] = {name: set() for name in known}
     for name, path in known.items():
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
@@ -72,14 +85,18 @@ def imports(root: Path) -> dict[str, set[str]]:
                     target = node.module or ""
                 # `from pkg import mod` imports pkg (its __init__) and, when mod is a module, mod
                 targets = [target] + [f"{target}.{alias.name}" for alias in node.names]
+                if target == root.name:  # a lazy public name stands for its module
+                    targets += [lazy[alias.name] for alias in node.names if alias.name in lazy]
             else:
                 continue
+            # the packages a module sits in are imported before it runs: not its dependencies
+            ancestors = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
             for target in targets:
                 # `import a.b.c` imports a, a.b and a.b.c
                 pieces = target.split(".")
                 for i in range(1, len(pieces) + 1):
                     prefix = ".".join(pieces[:i])
-                    if prefix in known and prefix != name:
+                    if prefix in known and prefix != name and prefix not in ancestors:
                         edges[name].add(prefix)
     return edges
 
@@ -157,19 +174,87 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
     pkg = tmp_path / "policytag"
     (pkg / "text").mkdir(parents=True)
     (pkg / "model").mkdir()
-    (pkg / "__init__.py").write_text("")
-    (pkg / "errors.py").write_text("")
+    (pkg / "__init__.py").write_text('_LAZY = {"f": (".text.a", "f")}\n')
+    (pkg / "errors.py").write_text("from policytag import f  # a lazy public name: really text.a\n")
     (pkg / "text" / "__init__.py").write_text("")
     (pkg / "text" / "a.py").write_text("def f():\n    from ..model import m  # upward, inside a function\n")
     (pkg / "model" / "__init__.py").write_text("")
     (pkg / "model" / "m.py").write_text("from ..text.a import f\nfrom . import n\n")
     (pkg / "model" / "n.py").write_text("import policytag.model.m\n")
     edges = imports(pkg)
-    assert edges["policytag.text.a"] == {"policytag", "policytag.model", "policytag.model.m"}
+    assert edges["policytag.text.a"] == {"policytag.model", "policytag.model.m"}
     assert sorted(map(tuple, cycles(edges))) == [
         ("policytag.model.m", "policytag.model.n", "policytag.text.a"),
     ]
+    assert edges["policytag.errors"] == {"policytag.text", "policytag.text.a"}
     assert upward(edges) == [
+        "policytag.errors (layer 0 errors) imports policytag.text (layer 2 text)",
+        "policytag.errors (layer 0 errors) imports policytag.text.a (layer 2 text)",
         "policytag.text.a (layer 2 text) imports policytag.model (layer 4 model)",
         "policytag.text.a (layer 2 text) imports policytag.model.m (layer 4 model)",
     ]
+
+
+def _cli_private_uses(root: Path) -> list[str]:
+    """Where the CLI (``cli/``) reaches into the library's private names: importing an
+    ``_name`` from a module outside ``cli/``, or reading an ``obj._name`` attribute."""
+    found = []
+    for name, path in modules(root).items():
+        if not name.startswith(f"{root.name}.cli"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                inside_cli = node.level == 1 or (node.module or "").startswith(f"{root.name}.cli")
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__") and not inside_cli:
+                        found.append(f"{path.name}:{node.lineno} imports {alias.name}")
+            elif isinstance(node, ast.Attribute):
+                if node.attr.startswith("_") and not node.attr.startswith("__"):
+                    found.append(f"{path.name}:{node.lineno} uses .{node.attr}")
+    return found
+
+
+def test_the_cli_uses_only_public_library_names():
+    assert _cli_private_uses(PACKAGE) == []
+
+
+def test_the_private_use_check_sees_an_import_and_an_attribute(tmp_path):
+    cli = tmp_path / "policytag" / "cli"
+    cli.mkdir(parents=True)
+    (cli / "__init__.py").write_text("")
+    (cli / "x.py").write_text(
+        "from .common import _helper  # its own package: fine\n"
+        "def f(tagger):\n    from ..model.compiled import _KERNEL\n    return tagger._label_thresholds(None)\n"
+    )
+    assert _cli_private_uses(tmp_path / "policytag") == ["x.py:3 imports _KERNEL", "x.py:4 uses ._label_thresholds"]
+
+
+def _prints(root: Path) -> list[str]:
+    """Calls of print() and writes to sys.stdout / sys.stderr outside ``cli/``."""
+    found = []
+    for name, path in modules(root).items():
+        if name.startswith(f"{root.name}.cli") or name == f"{root.name}.__main__":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            f = node.func
+            if isinstance(f, ast.Name) and f.id == "print":
+                found.append(f"{name}:{node.lineno} print()")
+            elif (isinstance(f, ast.Attribute) and f.attr in ("write", "flush") and isinstance(f.value, ast.Attribute)
+                  and f.value.attr in ("stdout", "stderr") and getattr(f.value.value, "id", None) == "sys"):
+                found.append(f"{name}:{node.lineno} sys.{f.value.attr}.{f.attr}()")
+    return found
+
+
+def test_the_library_never_prints():
+    """Only the CLI writes to the terminal; the library returns, raises or warns."""
+    assert _prints(PACKAGE) == []
+
+
+def test_the_print_check_sees_print_and_stderr_writes(tmp_path):
+    pkg = tmp_path / "policytag"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "noisy.py").write_text("import sys\ndef f():\n    print('x')\n    sys.stderr.write('y')\n")
+    assert _prints(pkg) == ["policytag.noisy:3 print()", "policytag.noisy:4 sys.stderr.write()"]

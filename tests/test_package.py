@@ -16,9 +16,18 @@ def test_public_api_is_small_and_lazy():
     import policytag
 
     assert set(policytag.__all__) == {
-        "Tagger", "PolicytagError", "normalize", "train", "evaluate", "tag_dask", "tag_bag", "__version__"
+        "Tagger", "predict", "located_records", "PolicytagError", "PolicytagWarning", "Problem", "normalize",
+        "train", "evaluate", "tag_dask", "tag_bag", "__version__",
     }
     assert callable(policytag.normalize)
+    for name in policytag.__all__:  # every public name resolves, to the object of its home module
+        value = getattr(policytag, name)
+        assert value is not None
+        if name != "__version__":
+            assert value.__name__ == name and value.__module__.startswith("policytag.")
+    from policytag.errors import PolicytagWarning
+
+    assert policytag.PolicytagWarning is PolicytagWarning
 
 
 def test_every_error_code_is_unique_and_well_formed():

@@ -10,7 +10,7 @@ import pytest
 
 from conftest import read_jsonl, run_cli
 from policytag.errors import PolicytagError
-from policytag.workflow.summarize import expand_inputs, format_csv, format_jsonl, format_table, summarize
+from policytag.workflow.summarize import unique_files, format_csv, format_jsonl, format_table, summarize
 
 AIR, WATER, NONE = "深入打好蓝天保卫战，PM2.5平均浓度下降", "全面推行河湖长制，国考断面水质优良", "全年新增城镇就业68万人"
 
@@ -38,13 +38,13 @@ def test_shares_are_counted_per_document(docs, shipped_tagger):
 
 
 def test_a_file_named_twice_counts_once(docs):
-    files = expand_inputs([str(docs / "河北.txt"), str(docs)])
+    files = unique_files([str(docs / "河北.txt"), str(docs)])
     assert len(files) == 2 and files[0] == str(docs / "河北.txt")
 
 
 def test_an_empty_folder_is_reported(tmp_path):
     with pytest.raises(PolicytagError) as err:
-        expand_inputs([str(tmp_path)])
+        unique_files([str(tmp_path)])
     assert err.value.code == "E055"
 
 

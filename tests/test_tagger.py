@@ -147,7 +147,7 @@ def test_jsonl_chunks_of_columns_are_those_of_the_records_they_stand_for(tmp_pat
     import json
 
     from policytag.io import readers as _documents
-    from policytag.tagger.core import located_records
+    from policytag.workflow.predict import located_records
 
     monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", 300)  # many blocks, so runs of columns meet batch edges

@@ -42,7 +42,7 @@ _KERNEL_MODES = ("auto", "numba", "numpy")
 _KERNEL: dict[str, Any] = {}
 
 
-def _kernel_mode() -> str:
+def kernel_mode() -> str:
     """``POLICYTAG_KERNEL``: ``auto`` (default), ``numba`` or ``numpy``."""
     import os
 
@@ -74,7 +74,7 @@ def kernel_cache_missing() -> Optional[str]:
     been built there yet (its first use compiles it, about half a minute); else None.
 
     Imports numba, so ask only when the kernel is going to be used anyway."""
-    if _kernel_mode() == "numpy":
+    if kernel_mode() == "numpy":
         return None
     kernel = _load_kernel()
     if kernel is None:
@@ -789,7 +789,7 @@ class CompiledModel:
         d = self._derived
         seen = d.get("scored", 0) + n
         d["scored"] = seen
-        mode = _kernel_mode()
+        mode = kernel_mode()
         if mode == "numpy" or (mode == "auto" and seen < _KERNEL_FROM):
             return None
         kernel = _load_kernel(required=mode == "numba")

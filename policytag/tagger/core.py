@@ -226,15 +226,19 @@ class Tagger:
         threshold: Optional[float] = None,
         min_precision: Optional[float] = None,
         jobs: int = 1,
-    ) -> Iterator[tuple[int, str]]:
+        raw: bool = False,
+    ) -> Iterator[tuple[int, str | bytes]]:
         """:meth:`tag_records`' rows (without evidence) as JSON Lines text, one
         ``(rows, text)`` chunk per batch, byte for byte what ``json.dumps`` of each row
         gives. With ``jobs`` > 1 on the compiled kernel, ``jobs`` threads score the
         batches and build and serialise their rows too, so the calling thread only reads
-        input and writes text; worker processes (the NumPy path) only score."""
+        input and writes text; worker processes (the NumPy path) only score.
+
+        ``raw``: each chunk as its writer made it, UTF-8 ``bytes`` where the kernel wrote
+        the batch, else ``str`` (what ``policytag predict`` writes, undecoded)."""
         default, strict = self._label_thresholds(threshold, min_precision)
         for n, part in self._jsonl_parts(records, batch_size, jobs, default, strict):
-            yield n, part if isinstance(part, str) else part.decode("utf-8")
+            yield n, part if raw or isinstance(part, str) else part.decode("utf-8")
 
     def _jsonl_parts(self, records: Iterable[Any], batch_size: int, jobs: int, default: np.ndarray,
                      strict: Optional[np.ndarray]) -> Iterator[tuple[int, str | bytes]]:
@@ -605,62 +609,6 @@ def _column_batches(items: Iterable[Any], size: int) -> Iterator[Any]:
         yield from done
     if records:
         yield records
-
-
-def predict(
-    inputs: Sequence[str],
-    *,
-    model: Optional[Path | str] = None,
-    tagger: Optional[Tagger] = None,
-    input_format: Optional[str] = None,
-    encoding: str = "auto",
-    threshold: Optional[float] = None,
-    batch_size: int = 512,
-    on_problem: Any = None,
-    on_record: Any = None,
-    min_precision: Optional[float] = None,
-    evidence: bool = False,
-    jobs: int = 1,
-    on_file: Any = None,
-) -> Iterator[dict[str, Any]]:
-    """Stream tagged rows for inputs (files, folders, glob patterns, ``-`` for stdin),
-    one row per paragraph or record, each with its ``file``, ``index`` and ``heading``.
-
-    ``on_problem`` receives each bad line or file (the rest is still tagged);
-    ``on_record`` is called with each record read and ``on_file`` with each file once
-    read (for progress display).
-    """
-    _check_threshold(threshold)
-    tagger = tagger or Tagger.load(model)
-    yield from tagger.tag_records(
-        located_records(inputs, input_format, encoding, on_problem, on_record, on_file),
-        batch_size=batch_size, threshold=threshold, min_precision=min_precision, evidence=evidence, jobs=jobs,
-    )
-
-
-def located_records(
-    inputs: Sequence[str],
-    input_format: Optional[str] = None,
-    encoding: str = "auto",
-    on_problem: Any = None,
-    on_record: Any = None,
-    on_file: Any = None,
-    columns: bool = False,
-) -> Iterator[Any]:
-    """The records of the inputs, each carrying its ``file``, ``index`` and ``heading``
-    (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too).
-
-    With ``columns``, runs of plain ``{"id", "text"}`` JSON lines come as
-    :class:`~policytag.io.readers.JsonlColumns` (located by their file and first index;
-    their heading is none), which :meth:`Tagger.jsonl_chunks` takes as the records
-    they stand for; ``on_record`` is then called with each of them as it is."""
-    from ..io.readers import JsonlColumns, read_inputs
-
-    for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file,
-                           columns=columns):
-        if on_record is not None:
-            on_record(rec)
-        yield rec if columns and isinstance(rec, JsonlColumns) else rec.with_location()
 
 
 def _columns_type() -> type:

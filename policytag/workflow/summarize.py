@@ -16,15 +16,16 @@ from typing import Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from ..errors import PolicytagError, Problem
 
-def expand_inputs(
+def unique_files(
     inputs: Sequence[str], on_problem: Optional[Callable[[Problem], None]] = None
 ) -> list[str]:
-    """The files ``predict`` would read for these inputs (folders, globs), each once:
-    a file named both itself and through its folder counts once."""
-    from ..io.readers import expand_inputs as files_of
+    """The files ``predict`` would read for these inputs (folders, globs:
+    :func:`policytag.io.readers.expand_inputs`), each once: a file named both itself
+    and through its folder counts once."""
+    from ..io.readers import expand_inputs
 
     unique: dict[str, str] = {}
-    for f in files_of(inputs, on_problem):
+    for f in expand_inputs(inputs, on_problem):
         unique.setdefault(f if f == "-" else os.path.realpath(f), f)
     return list(unique.values())
 
@@ -61,7 +62,7 @@ def summarize(
     from ..io.readers import read_records
 
     labels = list(tagger.labels)
-    files = expand_inputs(inputs, on_problem)
+    files = unique_files(inputs, on_problem)
     keys: deque[str] = deque()
 
     def records() -> Iterator[Any]:
