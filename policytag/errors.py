@@ -178,7 +178,7 @@ def warn(code: str, *, location: Optional[str] = None, line: Optional[int] = Non
 
 
 def codes_markdown() -> str:
-    """Every error and warning code as a Markdown table (the one in README.md).
+    """Every error and warning code as a Markdown table (the one in docs/errors.md).
 
     ``{name}`` placeholders stay as written: they are the parts filled in per case.
     """

@@ -37,17 +37,17 @@ def test_every_error_code_is_unique_and_well_formed():
     assert all(k.startswith("W") and len(k) == 4 for k in WARNINGS)
 
 
-def test_readme_table_lists_every_error_and_warning_code():
+def test_the_errors_page_lists_every_error_and_warning_code():
     from pathlib import Path
 
     from policytag.errors import codes_markdown
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    readme = (Path(__file__).resolve().parent.parent / "docs" / "errors.md").read_text(encoding="utf-8")
     start, end = "<!-- codes:start -->\n", "<!-- codes:end -->"
-    assert start in readme and end in readme, "README.md lost its error-code table markers"
+    assert start in readme and end in readme, "docs/errors.md lost its error-code table markers"
     table = readme[readme.index(start) + len(start):readme.index(end)]
     assert table == codes_markdown(), (
-        "README.md's error table is out of date; replace the lines between the codes markers with the "
+        "docs/errors.md's error table is out of date; replace the lines between the codes markers with the "
         "output of: python -c 'from policytag.errors import codes_markdown; print(codes_markdown(), end=\"\")'"
     )
 
@@ -93,3 +93,34 @@ def test_pyproject_lists_every_subpackage_of_policytag():
     assert found <= listed, f"add to pyproject.toml [tool.setuptools] packages: {sorted(found - listed)}"
     for name in ("policytag._data.labels", "policytag._data.labels.corpus", "policytag._data.models"):
         assert name in listed
+
+
+def _modules_after_predict(env_extra: dict, *args: str) -> set:
+    import os
+
+    code = (
+        "import runpy, sys\n"
+        f"sys.argv = ['policytag', 'predict', '-', '-f', 'jsonl', *{list(args)!r}]\n"
+        "try:\n    runpy.run_module('policytag', run_name='__main__')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})), file=sys.stderr)\n"
+    )
+    env = dict(os.environ, PYTHONIOENCODING="utf-8", **env_extra)
+    out = subprocess.run([sys.executable, "-c", code], input="深入打好蓝天保卫战，PM2.5浓度下降。\n".encode(),
+                         capture_output=True, timeout=300, env=env)
+    assert out.returncode == 0, out.stderr
+    assert b'"labels": ["air"]' in out.stdout
+    return set(out.stderr.decode().strip().splitlines()[-1].split())
+
+
+def test_the_prediction_path_never_imports_scikit_learn_or_joblib():
+    """Along any call chain of `policytag predict`: NumPy scoring imports neither, nor numba;
+    the numba kernel (POLICYTAG_KERNEL=numba) adds numba and still neither."""
+    loaded = _modules_after_predict({"POLICYTAG_KERNEL": "numpy"})
+    assert "policytag" in loaded and "numpy" in loaded
+    assert not loaded & {"sklearn", "joblib", "numba", "matplotlib", "jieba", "scipy", "pandas"}
+    import importlib.util
+
+    if importlib.util.find_spec("numba") is not None:
+        loaded = _modules_after_predict({"POLICYTAG_KERNEL": "numba"}, "--jobs", "2")
+        assert "numba" in loaded
+        assert not loaded & {"sklearn", "joblib", "matplotlib"}

@@ -10,7 +10,7 @@ detection order is:
    patterns GB18030 and Big5 cannot make (see :func:`_utf16_without_bom`);
 3. strict UTF-8: Chinese text in a legacy encoding is practically never valid UTF-8;
 4. chardet, told the candidates (UTF-8, UTF-16, GB18030, Big5). chardet was chosen by
-   measurement (bench/encoding_detectors.py, README "Input files"): on 16-character
+   measurement (bench/encoding_detectors.py, docs/input-files.md): on 16-character
    titles, paragraphs and pages of the corpus it named GB18030 and Big5 right in
    every sample, where charset-normalizer missed 9–17% of titles and cChardet and
    faust-cChardet up to 25% (GB18030 read as Big5).

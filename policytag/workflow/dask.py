@@ -17,7 +17,7 @@ in the client's memory: it becomes one task of the graph, which Dask computes on
 copies to each worker that needs it, once per computation.
 
 Measured on 2 cores, LocalCluster(n_workers=2, processes=True), 2,000 paragraphs in 8
-partitions: see ``bench/dask_ship.py`` and the README's "Beyond one machine".
+partitions: see ``bench/dask_ship.py`` and docs/speed.md, "Beyond one machine".
 """
 from __future__ import annotations
 
