@@ -147,7 +147,7 @@ def test_lines_from_a_pipe_are_decoded_one_by_one_with_the_same_result(tmp_path)
 
 
 def _flat(items):
-    from policytag.io.readers import JsonlColumns
+    from policytag.io.records import JsonlColumns
 
     return [r for item in items for r in (item.records() if isinstance(item, JsonlColumns) else [item])]
 
@@ -176,7 +176,8 @@ def test_plain_json_lines_come_as_columns_across_blocks_and_others_as_records(tm
     import json
 
     from policytag.io import readers as _documents
-    from policytag.io.readers import JsonlColumns, read_jsonl
+    from policytag.io.readers import read_jsonl
+    from policytag.io.records import JsonlColumns
 
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", 200)
     rows = [json.dumps({"id": f"p{i}", "text": f"第{i}段：“大气”\\治理"}, ensure_ascii=i % 2 == 0) for i in range(60)]

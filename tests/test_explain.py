@@ -83,7 +83,7 @@ def test_min_precision_thresholds_never_fall_below_the_usual_ones(small_model):
 
 
 def test_min_precision_marks_paragraphs_below_every_threshold_uncertain(small_model):
-    from policytag.io.readers import Record
+    from policytag.io.records import Record
 
     tagger = Tagger.load(small_model)
     texts = ["全面推行河长制。", "对3家企业立案处罚。", "今天天气很好。", "推进城乡融合发展，培育特色产业。"]

@@ -2,7 +2,7 @@
 import numpy as np
 
 from policytag import Tagger
-from policytag.io.readers import Record
+from policytag.io.records import Record
 from policytag.workflow.suggest import suggest, uncertainty
 from conftest import read_jsonl, run_cli, DATA
 

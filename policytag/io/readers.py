@@ -25,11 +25,11 @@ import io
 import json
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Callable, Iterable, Iterator, Optional, Sequence
 
 from ..errors import PolicytagError, Problem, problem, raise_problem, warn, warning
+from .records import JsonlColumns, Record
 
 ProblemHandler = Callable[[Problem], None]
 FORMATS = ("txt", "jsonl", "csv", "html", "docx", "pdf")
@@ -46,37 +46,6 @@ _KIND = {"html": "HTML", "docx": "Word", "pdf": "PDF"}
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 #: A longer "paragraph" is a file without line breaks, not a paragraph: it is skipped (E054).
 MAX_PARAGRAPH_CHARS = 100_000
-
-
-@dataclass(slots=True)
-class Record:
-    """One paragraph to tag: its id, text, the fields carried through, and where it came from.
-
-    ``source`` is the file (``<stdin>`` for standard input), ``line`` the line number
-    in a text file (the paragraph number in HTML, Word and PDF files), ``index`` the
-    paragraph's 1-based position among the file's paragraphs, and ``heading`` the title
-    of the nearest section heading above it (一、… / (一)… / 1.…), or None.
-    """
-
-    id: str
-    text: str
-    extra: dict[str, Any] = field(default_factory=dict)
-    source: str = ""
-    line: int = 0
-    index: int = 0
-    heading: Optional[str] = None
-
-    def location(self) -> dict[str, Any]:
-        """``{"file", "index", "heading"}``: the fields every output row carries."""
-        return {"file": self.source, "index": self.index, "heading": self.heading}
-
-    def with_location(self) -> "Record":
-        """This record with :meth:`location` among its carried fields (the input's own
-        fields of the same name win, so JSONL and CSV columns come back unchanged)."""
-        carried = self.location()
-        if self.extra:
-            carried.update(self.extra)
-        return Record(self.id, self.text, carried, self.source, self.line, self.index, self.heading)
 
 
 def _sniff(path: str) -> Optional[str]:
@@ -334,28 +303,6 @@ def read_pdf(
         raise PolicytagError("E034", path=name, kind="PDF", hint=" (a scanned PDF needs OCR first)")
     yield from _paragraph_records(name, enumerate(paragraphs, start=1), drop_furniture=drop_furniture,
                                   id_by_index=True)
-
-
-@dataclass(slots=True)
-class JsonlColumns:
-    """Consecutive JSON Lines records that hold only a string id and a text, as two
-    lists: what :func:`read_jsonl` yields with ``columns=True`` for the common line, so
-    that tagging a large file does not build a :class:`Record` for each line.
-    ``first_index`` and ``first_line`` are the first record's; the rest follow on
-    without gaps. :meth:`records` gives the records :func:`read_jsonl` would give."""
-
-    source: str
-    first_index: int
-    first_line: int
-    ids: list[str]
-    texts: list[str]
-
-    def __len__(self) -> int:
-        return len(self.texts)
-
-    def records(self) -> Iterator[Record]:
-        for k, (rid, text) in enumerate(zip(self.ids, self.texts)):
-            yield Record(rid, text, {}, self.source, self.first_line + k, self.first_index + k)
 
 
 # a line {"id": "…", "text": "…"} as json.dumps writes it, strings without control

@@ -55,10 +55,11 @@ def located_records(
     (what :func:`predict` tags; :meth:`Tagger.jsonl_chunks` takes them too).
 
     With ``columns``, runs of plain ``{"id", "text"}`` JSON lines come as
-    :class:`~policytag.io.readers.JsonlColumns` (located by their file and first index;
+    :class:`~policytag.io.records.JsonlColumns` (located by their file and first index;
     their heading is none), which :meth:`Tagger.jsonl_chunks` takes as the records
     they stand for; ``on_record`` is then called with each of them as it is."""
-    from ..io.readers import JsonlColumns, read_inputs
+    from ..io.readers import read_inputs
+    from ..io.records import JsonlColumns
 
     for rec in read_inputs(inputs, input_format, encoding=encoding, on_problem=on_problem, on_file=on_file,
                            columns=columns):

@@ -25,7 +25,7 @@ def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 
     """The ``n`` most uncertain, mutually non-duplicate records, most uncertain first."""
     from ..text.normalize import normalize
     from .quality import char_ngrams
-    from ..tagger.core import _batches
+    from ..tagger.batching import _batches
 
     seen: set[int] = set()
     heap: list[tuple[float, int, dict[str, Any]]] = []
