@@ -30,11 +30,14 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from .scoring import CHARS as _CHARS
+from .scoring import CUES as _CUES
+from .scoring import WORDS as _WORDS
+from .scoring import logits, pooled_proba, weigh
+
 _SEP = "\x00"  # never in normalised text (normalize drops control characters)
-_WORDS, _CHARS, _CUES = 0, 1, 2
 _PREPARE_LOCK = threading.Lock()
 _HASH_BASE = np.uint64(0x100000001B3)  # FNV prime: window hashes of cue terms (exactness is re-checked)
-_SPARSE_FROM = 20_000  # feature entries in a batch from which scipy.sparse does the product
 # paragraphs a model scores in one process before it moves to the compiled kernel: about
 # what the NumPy path does in the time numba takes to import and load its cached code
 _KERNEL_FROM = 4096
@@ -166,17 +169,6 @@ def _ramp(lengths: np.ndarray) -> np.ndarray:
     """0, 1, … lengths[0]-1, 0, 1, … lengths[1]-1, …"""
     total = int(lengths.sum())
     return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-
-
-def _pooled(scores: np.ndarray, owners: np.ndarray, n: int) -> np.ndarray:
-    """Probabilities of ``n`` paragraphs: the sigmoid of their own rows (``scores[:n]``),
-    raised to the highest of their sentence rows (``owners``: the paragraph of each)."""
-    with np.errstate(over="ignore"):
-        P = 1.0 / (1.0 + np.exp(-scores))
-    head = P[:n].copy()
-    if len(owners):
-        np.maximum.at(head, owners, P[n:])
-    return head
 
 
 def _sentence_map(n_chars: int, starts: np.ndarray, spans: np.ndarray) -> np.ndarray:
@@ -605,13 +597,7 @@ class CompiledModel:
             small = np.uint16 if n_docs < (1 << 16) else np.int64
             order = np.argsort(doc.astype(small), kind="stable")
             doc, feat, counts = doc[order], feat[order], counts[order]
-        blk = self.block[feat].astype(np.int64)
-        tfidf = blk != _CUES
-        val = np.where(tfidf, (1.0 + np.log(counts)) * self.idf[feat], 1.0)
-        # L2 norm within each TF-IDF block of each doc, then the block weight
-        norm2 = np.bincount(doc * 3 + blk, weights=val * val * tfidf, minlength=3 * n_docs)
-        scale = np.where(norm2 > 0, 1.0 / np.sqrt(np.where(norm2 > 0, norm2, 1.0)), 1.0)
-        val = val * scale[doc * 3 + blk] * self.block_weight[blk]
+        val = weigh(doc, feat, counts, n_docs, self.idf, self.block, self.block_weight)
         return doc, feat, val, n_docs, np.asarray(owners, dtype=np.int64)
 
     def _char_entries_by_lookup(self, cps: np.ndarray, doc_of: np.ndarray, sent_of: Any, add: Any) -> None:
@@ -766,19 +752,7 @@ class CompiledModel:
     def _numpy_decision(self, normalized: Sequence[str], pool: bool) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`decision` in NumPy (the reference the kernel is tested against)."""
         doc, feat, val, n_docs, owners = self._entries(normalized, pool)
-        out = np.zeros((n_docs, len(self.labels)))
-        if len(doc) >= _SPARSE_FROM:
-            # a sparse product in C is ~6x faster on big batches; scipy is only imported
-            # then, so a one-paragraph call does not pay for it
-            from scipy.sparse import csr_matrix
-
-            indptr = np.zeros(n_docs + 1, dtype=np.int64)
-            np.cumsum(np.bincount(doc, minlength=n_docs), out=indptr[1:])
-            out = np.asarray(csr_matrix((val, feat, indptr), shape=(n_docs, len(self.idf))) @ self.coef)
-        elif len(doc):
-            firsts = np.flatnonzero(np.r_[True, doc[1:] != doc[:-1]])
-            out[doc[firsts]] = np.add.reduceat(val[:, None] * self.coef[feat], firsts, axis=0)
-        return out + self.intercept, owners
+        return logits(doc, feat, val, n_docs, self.coef, self.intercept), owners
 
     # ------------------------------------------------------ the compiled kernel
     def _kernel_for(self, n: int) -> Any:
@@ -977,7 +951,7 @@ class CompiledModel:
         n = len(normalized)
         if n == 0:
             return np.zeros((0, len(self.labels)))
-        return _pooled(*self.decision(normalized, self.pool_sentences), n)
+        return pooled_proba(*self.decision(normalized, self.pool_sentences), n)
 
     def proba_of_texts(self, texts: Sequence[Any]) -> np.ndarray:
         """:meth:`predict_proba` of raw texts, normalised here (a non-string counts as
@@ -1014,7 +988,7 @@ class CompiledModel:
         n = len(items)
         mapped, starts, lengths = wide_mapped(items)
         orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
-        P = _pooled(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
+        P = pooled_proba(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
         empty = plen == 0  # so far also the texts left to normalize
         if not ok.all():
             redo, texts = [], []
@@ -1024,13 +998,13 @@ class CompiledModel:
                     redo.append(i)
                     texts.append(t)
             if redo:  # (a text whose lower-casing changes its length goes to NumPy there)
-                P[redo] = _pooled(*self._kernel_decision(texts, self.pool_sentences, kernel), len(redo))
+                P[redo] = pooled_proba(*self._kernel_decision(texts, self.pool_sentences, kernel), len(redo))
                 empty[redo] = False
         return P, empty
 
     def predict_proba_numpy(self, normalized: Sequence[str]) -> np.ndarray:
         """:meth:`predict_proba` on the NumPy path whatever the kernel mode."""
-        return _pooled(*self._numpy_decision(normalized, self.pool_sentences), len(normalized))
+        return pooled_proba(*self._numpy_decision(normalized, self.pool_sentences), len(normalized))
 
     def feature_name(self, j: int) -> str:
         """A readable name for feature ``j``: a word, a word pair, a character n-gram or a cue."""

@@ -12,7 +12,6 @@ be cited with the sentence that carries it.
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Optional
 
 import numpy as np
@@ -48,6 +47,7 @@ def explain(tagger: Any, text: str, top: int = 8, threshold: Optional[float] = N
     """
     from ..text.normalize import normalize
     from ..text.segment import split_sentences
+    from .scoring import labels_at, sigmoid
 
     model = tagger.model
     norm = normalize(text) if isinstance(text, str) else ""
@@ -70,8 +70,8 @@ def explain(tagger: Any, text: str, top: int = 8, threshold: Optional[float] = N
         feats, contrib = contributions[best]
         c = contrib[:, j]
         logit = float(model.intercept[j] + c.sum())
-        score = 1.0 / (1.0 + math.exp(-logit)) if abs(logit) < 700 else float(logit > 0)
-        tagged = score >= thresholds[j]
+        score = float(sigmoid(logit))  # the scored row is the pooled maximum: the best logit
+        tagged = bool(labels_at(np.float64(score), thresholds[j]))
         if tagged:
             labels.append(lab)
         scope_sentences = sentences if best == 0 else [candidates[best]]

@@ -13,6 +13,7 @@ from typing import Any, Iterable, Iterator, Optional, Sequence
 import numpy as np
 
 from ..errors import PolicytagError
+from ..model.scoring import labels_at
 from .batching import _batches, _columns_type, _expanded, _items, _texts
 from .jsonl import _jsonl, _jsonl_compiled
 from .parallel import _in_order, _init_worker, _threaded, _worker_proba
@@ -70,7 +71,7 @@ class Tagger:
     def predict(self, texts: Sequence[str], threshold: Optional[float] = None) -> np.ndarray:
         """Indicator matrix of labels (per-label thresholds, or one ``threshold`` for all)."""
         th = self._thresholds(threshold)
-        return (self.predict_proba(texts) >= th).astype(np.int8)
+        return labels_at(self.predict_proba(texts), th).astype(np.int8)
 
     def tag(self, text: str, threshold: Optional[float] = None) -> list[str]:
         """The labels of one paragraph."""
@@ -84,7 +85,7 @@ class Tagger:
         out: list[list[str]] = []
         for batch in _batches(texts, batch_size):
             P = self.predict_proba(batch)
-            out.extend([lab for lab, on in zip(self.labels, row >= th) if on] for row in P)
+            out.extend([lab for lab, on in zip(self.labels, row) if on] for row in labels_at(P, th))
         return out
 
     def score_rows(
@@ -95,10 +96,10 @@ class Tagger:
         P = self.predict_proba(texts)
         return [
             (
-                [lab for lab, on in zip(self.labels, row >= th) if on],
+                [lab for lab, on in zip(self.labels, given) if on],
                 {lab: round(float(p), 4) for lab, p in zip(self.labels, row)},
             )
-            for row in P
+            for row, given in zip(P, labels_at(P, th))
         ]
 
     def precision_thresholds(self, min_precision: float) -> tuple[np.ndarray, dict[str, dict[str, float]]]:

@@ -7,6 +7,7 @@ from typing import Any, Optional, Sequence
 
 import numpy as np
 
+from ..model.scoring import labels_at
 from .batching import _columns_type
 
 # per label set: the kernel writer's UTF-8 pieces (label lists, four-place scores, row template)
@@ -63,8 +64,8 @@ def _jsonl(labels: Sequence[str], items: Sequence[tuple[str, str, dict[str, Any]
 
     encode = json.JSONEncoder(ensure_ascii=False).encode
     th = strict if strict is not None else default
-    on = (P >= th) @ (1 << np.arange(len(labels)))  # each row's labels as a bit mask
-    uncertain = ((P >= default).any(axis=1) & (on == 0)).tolist() if strict is not None else None
+    on = labels_at(P, th) @ (1 << np.arange(len(labels)))  # each row's labels as a bit mask
+    uncertain = (labels_at(P, default).any(axis=1) & (on == 0)).tolist() if strict is not None else None
     given = {int(m): encode([lab for j, lab in enumerate(labels) if m >> j & 1]) for m in np.unique(on)}
     pieces = [p.replace("%", "%%") for p in _row_pieces(labels)]
     n = len(labels)

@@ -6,6 +6,8 @@ from typing import Any, Iterator, Optional, Sequence
 
 import numpy as np
 
+from ..model.scoring import labels_at
+
 
 def _rows(
     labels: Sequence[str],
@@ -16,8 +18,8 @@ def _rows(
 ) -> Iterator[dict[str, Any]]:
     """Output rows ``{"id", "text", "labels", "scores", ["uncertain"], **carried}``."""
     th = strict if strict is not None else default
-    on = (P >= th).tolist()
-    usual = (P >= default).any(axis=1).tolist() if strict is not None else None
+    on = labels_at(P, th).tolist()
+    usual = labels_at(P, default).any(axis=1).tolist() if strict is not None else None
     for k, ((rid, text, extra), row_p) in enumerate(zip(items, P.tolist())):
         given = [lab for lab, yes in zip(labels, on[k]) if yes]
         row: dict[str, Any] = {

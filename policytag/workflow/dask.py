@@ -115,7 +115,9 @@ def _label_rows(tagger: "Tagger", texts: list, scores: bool) -> tuple[list[list[
     P = np.vstack(parts) if parts else np.zeros((0, len(labels)))
     # one prediction for both columns: labels are the scores at the model's per-label
     # thresholds, as in tag_many (tests/test_dask.py checks the two agree exactly)
-    on = P >= np.asarray(tagger.thresholds)
+    from ..model.scoring import labels_at
+
+    on = labels_at(P, np.asarray(tagger.thresholds))
     return [[lab for lab, hit in zip(labels, row) if hit] for row in on], P
 
 
