@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policytag.model import compiled as _compiled
+from policytag.model import kernel_backend as _kernel_backend
 from policytag.model.compiled import CompiledModel
 from policytag.text.normalize import normalize_many
 from strategies import hostile_text, messy_text, segmenter_text
@@ -79,9 +79,9 @@ def test_auto_mode_moves_to_the_kernel_only_after_enough_paragraphs(shipped, mon
     model = CompiledModel.from_arrays(shipped.model.to_arrays(), shipped.model.spec())
     monkeypatch.setenv("POLICYTAG_KERNEL", "auto")
     assert model._kernel_for(10) is None
-    assert model._kernel_for(_compiled._KERNEL_FROM) is not None  # the process has now scored enough
+    assert model._kernel_for(_kernel_backend._KERNEL_FROM) is not None  # the process has now scored enough
     monkeypatch.setenv("POLICYTAG_KERNEL", "numpy")
-    assert model._kernel_for(_compiled._KERNEL_FROM) is None
+    assert model._kernel_for(_kernel_backend._KERNEL_FROM) is None
 
 
 def test_prefer_kernel_puts_a_fresh_model_on_the_kernel_from_its_next_call(shipped, monkeypatch):
@@ -92,12 +92,12 @@ def test_prefer_kernel_puts_a_fresh_model_on_the_kernel_from_its_next_call(shipp
 
 
 def test_without_numba_the_numpy_path_scores_and_forcing_the_kernel_says_what_to_install(shipped, monkeypatch):
-    monkeypatch.setitem(_compiled._KERNEL, "module", None)
-    monkeypatch.setitem(_compiled._KERNEL, "error", "ImportError: No module named 'numba'")
+    monkeypatch.setitem(_kernel_backend._KERNEL, "module", None)
+    monkeypatch.setitem(_kernel_backend._KERNEL, "error", "ImportError: No module named 'numba'")
     model = CompiledModel.from_arrays(shipped.model.to_arrays(), shipped.model.spec())
     monkeypatch.setenv("POLICYTAG_KERNEL", "auto")
-    P = model.predict_proba(normalize_many(["深入打好蓝天保卫战。"] * (_compiled._KERNEL_FROM + 1)))
-    assert P.shape == (_compiled._KERNEL_FROM + 1, 6)
+    P = model.predict_proba(normalize_many(["深入打好蓝天保卫战。"] * (_kernel_backend._KERNEL_FROM + 1)))
+    assert P.shape == (_kernel_backend._KERNEL_FROM + 1, 6)
     monkeypatch.setenv("POLICYTAG_KERNEL", "numba")
     with pytest.raises(ImportError, match="pip install numba"):
         model.predict_proba(normalize_many(["水"]))
@@ -130,7 +130,7 @@ def _prepared(model: CompiledModel, texts: list[str]) -> list:
     """The kernel's normalised text of each text, or None where it leaves it to normalize."""
     from policytag.text.normalize import wide_mapped
 
-    kernel = _compiled._load_kernel(required=True)
+    kernel = _kernel_backend._load_kernel(required=True)
     mapped, starts, lengths = wide_mapped(texts)
     orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
                                                  *model._kernel_tables(kernel)["prepare"])

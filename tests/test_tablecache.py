@@ -9,6 +9,7 @@ pytest.importorskip("numba")
 from policytag import Tagger  # noqa: E402
 from policytag.kernel import cache as _tablecache  # noqa: E402
 from policytag.model import compiled as _compiled  # noqa: E402
+from policytag.model import kernel_backend as _kernel_backend  # noqa: E402
 
 TEXTS = ["深入打好蓝天保卫战，PM2.5浓度下降。", "全面推行河湖长制；Ⅲ类水体比例提高。", "对整改不力的单位严肃问责。"]
 
@@ -22,7 +23,7 @@ def cache(tmp_path, monkeypatch):
 
 def _fresh_tables():
     model = Tagger.load().model
-    return model, model._kernel_tables(_compiled._load_kernel(required=True))
+    return model, model._kernel_tables(_kernel_backend._load_kernel(required=True))
 
 
 def test_tables_read_back_from_the_cache_equal_the_built_ones(cache):

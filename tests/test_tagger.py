@@ -226,7 +226,7 @@ _JSON_TEXT = st.text(alphabet=st.one_of(st.sampled_from('"\\/\x00\x01\x08\t\n\x0
                       min_size=48, max_size=48))
 def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, probs):
     from policytag import Tagger
-    from policytag.model.compiled import _load_kernel
+    from policytag.model.kernel_backend import _load_kernel
     from policytag.tagger.jsonl import _jsonl, _jsonl_compiled
 
     kernel = _load_kernel()
@@ -247,7 +247,7 @@ def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, pro
 
 def test_the_kernels_jsonl_writer_leaves_other_batches_to_python():
     from policytag import Tagger
-    from policytag.model.compiled import _load_kernel
+    from policytag.model.kernel_backend import _load_kernel
     from policytag.tagger.jsonl import _jsonl_compiled
 
     kernel = _load_kernel()

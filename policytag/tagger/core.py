@@ -267,7 +267,7 @@ class Tagger:
         """A batch's JSON lines: UTF-8 bytes written by the kernel when this process has
         it loaded and the batch is a common one (see :func:`_jsonl_compiled`), else text
         written in Python."""
-        from ..model.compiled import _KERNEL
+        from ..model.kernel_backend import _KERNEL
 
         kernel = _KERNEL.get("module")  # only a kernel already loaded: never import numba for this
         if strict is None and kernel is not None:
