@@ -133,7 +133,7 @@ def _prepared(model: CompiledModel, texts: list[str]) -> list:
     kernel = _kernel_backend._load_kernel(required=True)
     mapped, starts, lengths = wide_mapped(texts)
     orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
-                                                 *model._kernel_tables(kernel)["prepare"])
+                                                 *model._kernel_tables(kernel).prepare)
     out = []
     for i in range(len(texts)):
         if not ok[i]:

@@ -27,7 +27,8 @@ def _fresh_tables():
 
 
 def test_tables_read_back_from_the_cache_equal_the_built_ones(cache):
-    model, built = _fresh_tables()
+    model, tables = _fresh_tables()
+    built = tables.groups()
     files = list(cache.glob("kernel-tables-*.npz"))
     assert len(files) == 1
     read = _tablecache.load(files[0].name[len("kernel-tables-"):-len(".npz")])
@@ -89,3 +90,18 @@ def test_the_key_changes_with_the_model_and_the_user_dictionary(cache, monkeypat
     user.write_text("督察整改 1000 n\n", encoding="utf-8")
     monkeypatch.setattr("policytag.text.tokenize.userdict_path", lambda: user)
     assert _tablecache.table_key(model._table_sources(d)) != key
+
+
+def test_tables_are_named_and_a_stored_layout_of_another_shape_is_refused(cache):
+    from policytag.kernel.tables import KernelTables
+
+    _, tables = _fresh_tables()
+    assert isinstance(tables, KernelTables)
+    assert tables.chars.kmax == 3 and tables.model.intercept.shape == (6,)
+    groups = tables.groups()
+    back = KernelTables.from_groups(groups)
+    assert back._fields == tables._fields and all(len(a) == len(b) for a, b in zip(back, tables))
+    with pytest.raises(ValueError):
+        KernelTables.from_groups({**groups, "cues": groups["cues"][:-1]})
+    with pytest.raises(ValueError):
+        KernelTables.from_groups({k: v for k, v in groups.items() if k != "model"})

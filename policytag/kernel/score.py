@@ -487,3 +487,12 @@ def score(
                     m += 2
             _score_doc(occ, m, cnt, rows, logs, bw, intercept, out, s, S, N)
     return out
+
+
+def score_batch(low, orig, pstart, plen, sfirst, scount, sa, sb, tables, n_docs):  # type: ignore[no-untyped-def]
+    """The one call into the scorer: a batch (code points, paragraph offsets, sentence
+    spans) and a model's :class:`~policytag.kernel.tables.KernelTables`; the linear scores
+    of its ``n_docs`` paragraph and sentence rows. The named groups are unpacked here,
+    in their fields' order, into :func:`score`'s parameters."""
+    return score(low, orig, pstart, plen, sfirst, scount, sa, sb, *tables.segment, *tables.chars, *tables.words,
+                 *tables.cues, *tables.model, n_docs)

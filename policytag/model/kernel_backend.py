@@ -95,7 +95,7 @@ class KernelBackend:
         numba missing under ``auto``, or a model the kernel does not take)."""
         return self._kernel_for(_KERNEL_FROM) is not None  # counts as enough paragraphs scored
 
-    def _kernel_tables(self, kernel: Any) -> Optional[dict[str, Any]]:
+    def _kernel_tables(self, kernel: Any) -> Any:
         """The model as the kernel's hash tables, with the segmenter's dictionary and the
         normaliser's tables (built once; None when the kernel cannot run this model:
         n-grams longer than 3 characters, a too-large alphabet, word features while the
@@ -116,12 +116,20 @@ class KernelBackend:
                 return None
             from ..kernel import cache as _tablecache
 
+            from ..kernel.tables import KernelTables
+
             key = _tablecache.table_key(self._table_sources(d))
-            tables = _tablecache.load(key)
+            stored = _tablecache.load(key)
+            tables = None
+            if stored is not None:
+                try:
+                    tables = KernelTables.from_groups(stored)
+                except ValueError:  # another layout: build them again
+                    tables = None
             if tables is None:
                 tables = self._build_kernel_tables(kernel, d)
                 if tables is not None:
-                    _tablecache.store(key, tables)
+                    _tablecache.store(key, tables.groups())
             d["kernel"] = tables
             return tables
 
@@ -134,7 +142,7 @@ class KernelBackend:
             self.word_unigram_feat, d["n_tok"], d["cue_items"], self.cue_names,
         ]
 
-    def _build_kernel_tables(self, kernel: Any, d: dict[str, Any]) -> Optional[dict[str, Any]]:
+    def _build_kernel_tables(self, kernel: Any, d: dict[str, Any]) -> Any:
         """The kernel's tables (see :meth:`_kernel_tables`), built; None when a part of
         them cannot be made for this model."""
         compact = d["compact"]
@@ -201,22 +209,26 @@ class KernelBackend:
         spaces = "".join(chr(c) for c in range(0x3001) if chr(c).isspace())
         from ..text.normalize import expansions, gap_ranges, gloss_starts, pass_through_table
 
-        tables = {
-            "prepare": (pass_through_table(), *expansions(), code_points(gloss_starts()),
-                        np.array(gap_ranges(), dtype=np.int64)),
-            "sentences": (code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
-            "segment": (has_words, *segmenter),
-            "chars": (compact["cid"], bits, lo, hi, uni, *chars),
-            "words": (np.array(KEEP_RANGES, dtype=np.int64), *token_table,
-                      _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
-                      renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
-                      wlo <= 2 <= whi and has_words, *pairs),
-            "cues": (len(items) > 0, first_bits(group_keys), *cues, gstart.astype(np.int64), gend, qcps,
-                     np.array([len(it[1]) for it in items], dtype=np.int64),
-                     renum([it[2] for it in items]), renum([it[3] for it in items])),
-            "model": (np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)), self.block_weight, self.intercept),
-        }
-        return tables
+        from ..kernel.tables import (
+            CharTables, CueTables, KernelTables, ModelTables, PrepareTables, SegmentTables, SentenceTables, WordTables,
+        )
+
+        return KernelTables(
+            prepare=PrepareTables(pass_through_table(), *expansions(), code_points(gloss_starts()),
+                                  np.array(gap_ranges(), dtype=np.int64)),
+            sentences=SentenceTables(code_points(ENDS), code_points(CLOSERS), code_points(spaces)),
+            segment=SegmentTables(has_words, *segmenter),
+            chars=CharTables(compact["cid"], bits, lo, hi, uni, *chars),
+            words=WordTables(np.array(KEEP_RANGES, dtype=np.int64), *token_table,
+                             _cutkernel.node_tokens(*token_table[2:]) if has_words else np.full(1, -2, np.int32),
+                             renum(self.word_unigram_feat), d["n_tok"], wlo <= 1 <= whi and has_words,
+                             wlo <= 2 <= whi and has_words, *pairs),
+            cues=CueTables(len(items) > 0, first_bits(group_keys), *cues, gstart.astype(np.int64), gend, qcps,
+                           np.array([len(it[1]) for it in items], dtype=np.int64),
+                           renum([it[2] for it in items]), renum([it[3] for it in items])),
+            model=ModelTables(np.ascontiguousarray(rows), np.log(np.maximum(np.arange(256.0), 1.0)),
+                              self.block_weight, self.intercept),
+        )
 
     def _kernel_decision(self, paras: Sequence[str], pool: bool, kernel: Any) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`decision` on the kernel, which splits sentences, segments and scores
@@ -238,15 +250,12 @@ class KernelBackend:
         tables = self._kernel_tables(kernel)
         n = len(starts)
         if pool:
-            sa, sb, scount = kernel.sentence_spans(orig, starts, plen, *tables["sentences"])
+            sa, sb, scount = kernel.sentence_spans(orig, starts, plen, *tables.sentences)
         else:
             sa = sb = np.zeros(0, np.int64)
             scount = np.zeros(n, np.int64)
         sfirst = n + np.cumsum(scount) - scount
-        scores = kernel.score(
-            low, orig, starts, plen, sfirst, scount, sa, sb, *tables["segment"],
-            *tables["chars"], *tables["words"], *tables["cues"], *tables["model"], n + len(sa),
-        )
+        scores = kernel.score_batch(low, orig, starts, plen, sfirst, scount, sa, sb, tables, n + len(sa))
         return scores, np.repeat(np.arange(n), scount)
 
     def _split_decision(self, paras: Sequence[str], pool: bool, kernel: Any, odd: list[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -275,7 +284,7 @@ class KernelBackend:
         tables = self._kernel_tables(kernel)
         n = len(items)
         mapped, starts, lengths = wide_mapped(items)
-        orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables["prepare"])
+        orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths, *tables.prepare)
         P = pooled_proba(*self._kernel_scores(kernel, orig, low, starts, plen, self.pool_sentences), n)
         empty = plen == 0  # so far also the texts left to normalize
         if not ok.all():
