@@ -101,3 +101,31 @@ def test_skipping_cross_validation_gives_the_same_model(small_model, corpus_samp
     assert card["cross_validation"] is None
     assert card["model_id"] == shipped["model_id"] and card["thresholds"] == shipped["thresholds"]
     assert "No cross-validation" in (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_cross_validation_scores_held_out_paragraphs_with_the_compiled_model(corpus_sample, monkeypatch):
+    """The card's CV figures are those of the model that ships: each fold's pipeline is
+    compiled and the held-out paragraphs are scored by the CompiledModel, never by the
+    scikit-learn pipeline."""
+    from conftest import SMALL_CONFIG
+    from policytag.io.corpus import label_matrix, read_corpus
+    from policytag.model.compiled import CompiledModel
+    from policytag.model.estimators import SentencePoolingPipeline
+    from policytag.resources import label_ids, load_taxonomy
+    from policytag.workflow.train import cross_validate
+
+    labels = label_ids()
+    examples = read_corpus([corpus_sample], labels)
+    texts, Y = [ex.text for ex in examples], label_matrix(examples, labels)
+    scored: list[int] = []
+    proba_of_texts = CompiledModel.proba_of_texts
+    monkeypatch.setattr(CompiledModel, "proba_of_texts", lambda self, t: scored.append(len(t)) or proba_of_texts(self, t))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("held-out paragraphs scored by the scikit-learn pipeline")
+
+    monkeypatch.setattr(SentencePoolingPipeline, "predict_proba", refuse)
+    cfg = load_config(overrides=SMALL_CONFIG)
+    P, pred = cross_validate(texts, Y, cfg, load_taxonomy())
+    assert len(scored) == cfg["cv_folds"] and sum(scored) == len(texts)
+    assert P.shape == pred.shape == Y.shape and 0 < pred.sum() < pred.size
