@@ -89,14 +89,13 @@ def imports(root: Path) -> dict[str, set[str]]:
                     targets += [lazy[alias.name] for alias in node.names if alias.name in lazy]
             else:
                 continue
-            # the packages a module sits in are imported before it runs: not its dependencies
-            ancestors = {".".join(name.split(".")[:i]) for i in range(1, len(name.split(".")))}
             for target in targets:
-                # `import a.b.c` imports a, a.b and a.b.c
+                # `import a.b.c` imports a, a.b and a.b.c (a module's own parent packages
+                # count too: a package __init__ that imports its modules back is a cycle)
                 pieces = target.split(".")
                 for i in range(1, len(pieces) + 1):
                     prefix = ".".join(pieces[:i])
-                    if prefix in known and prefix != name and prefix not in ancestors:
+                    if prefix in known and prefix != name:
                         edges[name].add(prefix)
     return edges
 
@@ -182,11 +181,11 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path):
     (pkg / "model" / "m.py").write_text("from ..text.a import f\nfrom . import n\n")
     (pkg / "model" / "n.py").write_text("import policytag.model.m\n")
     edges = imports(pkg)
-    assert edges["policytag.text.a"] == {"policytag.model", "policytag.model.m"}
+    assert edges["policytag.text.a"] == {"policytag", "policytag.model", "policytag.model.m"}
     assert sorted(map(tuple, cycles(edges))) == [
         ("policytag.model.m", "policytag.model.n", "policytag.text.a"),
     ]
-    assert edges["policytag.errors"] == {"policytag.text", "policytag.text.a"}
+    assert edges["policytag.errors"] == {"policytag", "policytag.text", "policytag.text.a"}
     assert upward(edges) == [
         "policytag.errors (layer 0 errors) imports policytag.text (layer 2 text)",
         "policytag.errors (layer 0 errors) imports policytag.text.a (layer 2 text)",
