@@ -17,7 +17,7 @@ from ..model.scoring import labels_at
 from .batching import _batches, _columns_type, _expanded, _items, _texts
 from .jsonl import _jsonl, _jsonl_compiled
 from .parallel import _in_order, _init_worker, _threaded, _worker_proba
-from .rows import _rows, _with_evidence
+from .rows import _rows, _with_evidence, four_places, label_lists
 
 
 def _check_threshold(threshold: Optional[float]) -> None:
@@ -85,7 +85,7 @@ class Tagger:
         out: list[list[str]] = []
         for batch in _batches(texts, batch_size):
             P = self.predict_proba(batch)
-            out.extend([lab for lab, on in zip(self.labels, row) if on] for row in labels_at(P, th))
+            out.extend(label_lists(self.labels, P, th))
         return out
 
     def score_rows(
@@ -94,13 +94,7 @@ class Tagger:
         """For each text: its labels and its score for every label (rounded to 4 places)."""
         th = self._thresholds(threshold)
         P = self.predict_proba(texts)
-        return [
-            (
-                [lab for lab, on in zip(self.labels, given) if on],
-                {lab: round(float(p), 4) for lab, p in zip(self.labels, row)},
-            )
-            for row, given in zip(P, labels_at(P, th))
-        ]
+        return [(given, four_places(self.labels, row)) for row, given in zip(P, label_lists(self.labels, P, th))]
 
     def precision_thresholds(self, min_precision: float) -> tuple[np.ndarray, dict[str, dict[str, float]]]:
         """Per-label thresholds that reach ``min_precision`` on the training data's

@@ -115,10 +115,9 @@ def _label_rows(tagger: "Tagger", texts: list, scores: bool) -> tuple[list[list[
     P = np.vstack(parts) if parts else np.zeros((0, len(labels)))
     # one prediction for both columns: labels are the scores at the model's per-label
     # thresholds, as in tag_many (tests/test_dask.py checks the two agree exactly)
-    from ..model.scoring import labels_at
+    from ..tagger.rows import label_lists
 
-    on = labels_at(P, np.asarray(tagger.thresholds))
-    return [[lab for lab, hit in zip(labels, row) if hit] for row in on], P
+    return label_lists(labels, P, np.asarray(tagger.thresholds)), P
 
 
 def _tag_partition(part: Any, text_column: str, ship: Any, scores: bool, labels: list[str]) -> Any:

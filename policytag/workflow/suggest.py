@@ -26,6 +26,7 @@ def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 
     from ..text.normalize import normalize
     from .quality import char_ngrams
     from ..tagger.batching import _batches
+    from ..tagger.rows import four_places, label_lists
 
     seen: set[int] = set()
     heap: list[tuple[float, int, dict[str, Any]]] = []
@@ -42,12 +43,13 @@ def suggest(records: Iterable[Any], tagger: Any, n: int = 50, batch_size: int = 
             continue
         P = tagger.predict_proba([r.text for r in fresh])
         U = uncertainty(P, tagger.thresholds)
-        for rec, row, u in zip(fresh, P, U):
+        suggested = label_lists(tagger.labels, P, tagger.thresholds)
+        for rec, row, given, u in zip(fresh, P, suggested, U):
             item = {
                 "id": rec.id,
                 "text": rec.text,
-                "suggested_labels": [lab for lab, p, t in zip(tagger.labels, row, tagger.thresholds) if p >= t],
-                "scores": {lab: round(float(p), 4) for lab, p in zip(tagger.labels, row)},
+                "suggested_labels": given,
+                "scores": four_places(tagger.labels, row),
                 "uncertainty": round(float(u), 4),
                 **{k: v for k, v in rec.extra.items() if k not in ("labels", "scores")},
             }
