@@ -29,6 +29,8 @@ import re
 from dataclasses import dataclass
 from typing import IO, Iterator, Optional
 
+from ..text.unicode import CJK_EXT_A, CJK_PUNCT, CJK_SPAN, CJK_UNIFIED, FULL_HALF_WIDTH, char_class
+
 AUTO = "auto"
 SAMPLE_BYTES = 64 * 1024
 
@@ -42,7 +44,10 @@ _BOMS = (
 _GB = {"gb2312", "gbk", "gb18030", "cp936", "x-gbk", "euc-cn", "hz"}
 _BIG5 = {"big5", "big5hkscs", "big5-hkscs", "cp950", "x-x-big5"}
 _CANDIDATES = ("utf-8", "utf-16-le", "utf-16-be", "gb18030", "big5")
-_PLAUSIBLE = re.compile(r"[\u0009\u000a\u000d\u0020-\u007e\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef\u2010-\u203f]")
+_PLAUSIBLE = re.compile("[\t\n\r" + char_class(((0x20, 0x7E), CJK_PUNCT, CJK_EXT_A, CJK_UNIFIED, FULL_HALF_WIDTH, (0x2010, 0x203F)))
+                        + "]")
+_SPAN_LO, _SPAN_HI = map(chr, CJK_SPAN)  # as characters: compared inline in the loops below
+_HAN_LO, _HAN_HI = map(chr, CJK_UNIFIED)
 
 
 @dataclass(frozen=True)
@@ -104,11 +109,11 @@ def _utf16_without_bom(sample: bytes) -> Optional[str]:
         except UnicodeDecodeError:
             shares[codec] = 0.0
             continue
-        cjk = [ord(ch) & 0xFF for ch in text if "\u3400" <= ch <= "\u9fff"]
+        cjk = [ord(ch) & 0xFF for ch in text if _SPAN_LO <= ch <= _SPAN_HI]
         low = sum(1 for b in cjk if b < 0x40) / max(len(cjk), 1)
         nul = b"\x00" in sample
         # ASCII read in the wrong byte order lands in the CJK block as U+xx00 ('a' → U+6100)
-        zero = sum(1 for ch in text if "\u3400" <= ch <= "\u9fff" and not ord(ch) & 0xFF)
+        zero = sum(1 for ch in text if _SPAN_LO <= ch <= _SPAN_HI and not ord(ch) & 0xFF)
         shares[codec] = _plausible_share(text) - zero / max(len(text), 1) if (nul or (len(cjk) >= 4 and low >= 0.08)) else 0.0
     best = max(shares, key=lambda c: shares[c])
     other = "utf-16-be" if best == "utf-16-le" else "utf-16-le"
@@ -216,7 +221,7 @@ def _common_share(sample: bytes, codec: str) -> float:
     from ..text.normalize import _t2s
 
     text = sample[:4096].decode(codec, errors="ignore")
-    cjk = [ch for ch in _t2s(text) if "\u4e00" <= ch <= "\u9fff"]
+    cjk = [ch for ch in _t2s(text) if _HAN_LO <= ch <= _HAN_HI]
     if not cjk:
         return 0.0
     common = 0

@@ -12,9 +12,11 @@ import re
 from typing import IO
 
 from ..extras import require
+from ..text.unicode import CJK_PUNCT, CJK_SPAN, FULL_HALF_WIDTH, char_class
 from .layout import Line, drop_running_furniture, join_lines
 
-_CJK_GAP = re.compile(r"(?<=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]) +(?=[\u3000-\u303f\u3400-\u9fff\uff00-\uffef])")
+_CJK_WIDE = char_class((CJK_PUNCT, CJK_SPAN, FULL_HALF_WIDTH))
+_CJK_GAP = re.compile(f"(?<=[{_CJK_WIDE}]) +(?=[{_CJK_WIDE}])")
 
 
 def pdf_pages(fh: IO[bytes]) -> list[list[Line]]:

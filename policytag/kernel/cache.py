@@ -32,7 +32,8 @@ _KEEP = 4
 # files are found through the import system (find_spec), so moving a module cannot
 # leave a stale file name here
 _SOURCES = ("model.compiled", "model.numpy_backend", "model.kernel_backend", "kernel.score", "kernel.cut",
-            "kernel.hashtable", "kernel.tables", "text.normalize", "text.tokenize", "text.segment", "kernel.cache")
+            "kernel.hashtable", "kernel.tables", "text.normalize", "text.tokenize", "text.segment", "text.unicode",
+            "kernel.cache")
 _PACKAGE = __name__.rsplit(".", 2)[0]  # "policytag"
 
 

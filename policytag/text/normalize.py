@@ -17,16 +17,18 @@ import threading
 import unicodedata
 from typing import Any, Iterable, Optional, Sequence
 
-_CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
-_GAP_RANGES = _CJK_RANGES + ((0x3000, 0x303F),)  # no space is kept between two of these
-_CJK = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _CJK_RANGES)
+from .unicode import CJK_BMP, CJK_EXT_A, CJK_PUNCT, CJK_UNIFIED, char_class
+
+_CJK_RANGES = CJK_BMP
+_GAP_RANGES = _CJK_RANGES + (CJK_PUNCT,)  # no space is kept between two of these
+_CJK = char_class(_CJK_RANGES)
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # One pinyin syllable: toned letters, or plain letters with a tone digit.
 _SYLLABLE = rf"(?:[a-zü]{{0,5}}[{_TONED}][a-zü]{{0,5}}|[a-zü]{{1,6}}[1-5])"
 _GLOSS = re.compile(rf"(?<=[{_CJK}])(?:\s?\({_SYLLABLE}(?:\s{_SYLLABLE}){{0,3}}\))+")
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
-_GAP = "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in _GAP_RANGES)
+_GAP = char_class(_GAP_RANGES)
 _CJK_GAP = re.compile(rf"(?<=[{_GAP}]) (?=[{_GAP}])")
 
 # full-width ASCII and the ideographic space: exactly their NFKC mappings
@@ -55,7 +57,7 @@ def _changed_by_t2s() -> frozenset:
     """
     global _TRADITIONAL
     if _TRADITIONAL is None:
-        chars = [chr(c) for lo, hi in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)) for c in range(lo, hi + 1)]
+        chars = [chr(c) for lo, hi in CJK_BMP for c in range(lo, hi + 1)]
         converted = _t2s("\n".join(chars)).split("\n")
         if len(converted) != len(chars):  # a phrase rule spanned the separator: convert one by one
             converted = [_t2s(ch) for ch in chars]
@@ -145,7 +147,7 @@ def wide_mapped(items: Sequence[str]) -> tuple["Any", "Any", "Any"]:
 
 
 # ranges whose characters the compiled normaliser may pass through (each is still checked)
-_PASS_RANGES = ((0x09, 0xFF), (0x2010, 0x205E), (0x2190, 0x27BF), (0x3001, 0x30FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+_PASS_RANGES = ((0x09, 0xFF), (0x2010, 0x205E), (0x2190, 0x27BF), (0x3001, 0x30FF), CJK_EXT_A, CJK_UNIFIED)
 _PASS: Optional["Any"] = None
 
 

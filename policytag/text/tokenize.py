@@ -22,10 +22,11 @@ import threading
 from typing import Any, Callable
 
 from ..resources import userdict_path
+from .unicode import ASCII_ALNUM, CJK_EXT_A, CJK_UNIFIED, char_class
 
 # a token is a word when it has an ASCII letter or digit or a CJK character (else punctuation)
-KEEP_RANGES = ((0x30, 0x39), (0x41, 0x5A), (0x61, 0x7A), (0x3400, 0x4DBF), (0x4E00, 0x9FFF))
-KEEP = re.compile("[" + "".join(f"{chr(lo)}-{chr(hi)}" for lo, hi in KEEP_RANGES) + "]")
+KEEP_RANGES = (*ASCII_ALNUM, CJK_EXT_A, CJK_UNIFIED)
+KEEP = re.compile("[" + char_class(KEEP_RANGES) + "]")
 _JOINED = re.compile(r"[-_]|(?<=[A-Za-z])\.|\.(?=[A-Za-z])")
 _ASCII_PART = re.compile(r"[A-Za-z]+|[0-9]+(?:\.[0-9]+)*")
 
