@@ -18,7 +18,7 @@ def corpus_documents(max_paragraphs: int) -> list[list[str]]:
     """The shipped corpus's documents (by ``meta.doc``) as lists of body paragraphs,
     furniture left out, those with 4 to ``max_paragraphs`` paragraphs: what the
     extractor fixtures are written from."""
-    from policytag._segment import is_furniture
+    from policytag.text.segment import is_furniture
 
     by_doc: dict[str, list[str]] = defaultdict(list)
     for path in sorted((ROOT / "labels" / "corpus").glob("*.jsonl")):
@@ -39,8 +39,8 @@ def score(
     the share of documents given back exactly, and the kept non-body paragraphs
     (first ``miss_prefix`` characters) with their counts.
     """
-    from policytag._normalize import normalize
-    from policytag._segment import paragraph_text
+    from policytag.text.normalize import normalize
+    from policytag.text.segment import paragraph_text
 
     found = total = kept = good = exact = docs = 0
     misses: dict[str, int] = defaultdict(int)

@@ -118,7 +118,7 @@ def _detectors() -> dict[str, object]:
     load("chardet", "chardet", lambda m: lambda b: m.detect(b)["encoding"])
     load("chardet", "chardet", _chardet_chinese)
     try:
-        from policytag._encoding import detect as pipeline
+        from policytag.io.encoding import detect as pipeline
 
         found["policytag (BOM, UTF-16, UTF-8, then chardet " + version("chardet") + ")"] = lambda b: pipeline(b).codec
     except ImportError:

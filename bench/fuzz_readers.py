@@ -8,7 +8,7 @@ as txt, JSONL and CSV prediction input (``read_records``, problems collected, ne
 raised) and as labelled JSONL (``iter_labelled``, the reader behind evaluate and train).
 A crash is any exception other than a coded :class:`PolicytagError` for the whole file,
 or a record that breaks the readers' promises: text that is blank or cannot be written
-as UTF-8, a problem whose code is not in ``policytag/_errors.py``.
+as UTF-8, a problem whose code is not in ``policytag/errors.py``.
 
 With atheris the readers are instrumented for coverage and libFuzzer mutates towards
 new branches, starting from a few seed files; crashing inputs are saved as
@@ -43,9 +43,9 @@ _FILES = {fmt: str(_WORK / f"input.{fmt}") for fmt in ("txt", "jsonl", "csv")}
 
 def one_input(data: bytes) -> None:
     """Read ``data`` with every reader; raise on anything but a coded, whole-file error."""
-    from policytag._corpus import iter_labelled
-    from policytag._documents import read_records
-    from policytag._errors import ERRORS, WARNINGS, PolicytagError
+    from policytag.io.corpus import iter_labelled
+    from policytag.io.readers import read_records
+    from policytag.errors import ERRORS, WARNINGS, PolicytagError
 
     for fmt, path in _FILES.items():
         with open(path, "wb") as fh:
@@ -102,10 +102,10 @@ def child(argv: list[str]) -> None:
     import atheris
 
     with atheris.instrument_imports(include=["policytag"]):
-        import policytag._corpus  # noqa: F401
-        import policytag._documents  # noqa: F401
-        import policytag._segment  # noqa: F401
-        import policytag._surrogates  # noqa: F401
+        import policytag.io.corpus  # noqa: F401
+        import policytag.io.readers  # noqa: F401
+        import policytag.text.segment  # noqa: F401
+        import policytag.io.surrogates  # noqa: F401
 
     atheris.Setup([sys.argv[0], *argv], one_input)
     atheris.Fuzz()

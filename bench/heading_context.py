@@ -13,12 +13,12 @@ if not (SHARED / "dev" / "dev.jsonl").is_file():
     sys.exit("needs ../shared/dev/dev.jsonl and ../shared/corpus/raw (evaluation data)")
 import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from policytag._headings import HeadingTracker
-from policytag._segment import paragraph_text
-from policytag._config import load_config
-from policytag._model import build_pipeline
-from policytag._resources import load_taxonomy, label_ids, corpus_files
-from policytag._evaluate import multilabel_metrics
+from policytag.text.headings import HeadingTracker
+from policytag.text.segment import paragraph_text
+from policytag.model.config import load_config
+from policytag.model.estimators import build_pipeline
+from policytag.resources import load_taxonomy, label_ids, corpus_files
+from policytag.workflow.evaluate import multilabel_metrics
 
 labels = label_ids(); tax = load_taxonomy()
 

@@ -66,7 +66,7 @@ def _chrome_bottom(rng: random.Random) -> str:
 
 
 def _body(paras: list[str], style: str) -> str:
-    from policytag._headings import heading_level
+    from policytag.text.headings import heading_level
 
     out = []
     for p in paras:
@@ -127,7 +127,7 @@ def extractors() -> dict[str, object]:
     try:
         from readability import Document
 
-        from policytag._html import block_lines
+        from policytag.io.html import block_lines
 
         # what policytag does: readability's article, one line per block element
         found["readability-lxml 0.9"] = lambda page: block_lines(Document(page).summary(html_partial=True))

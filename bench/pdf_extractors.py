@@ -4,7 +4,7 @@ Each document of the project's corpus (labels/corpus, grouped by ``meta.doc``) i
 set as a PDF by tests/docmaker.py (reportlab, STSong-Light, A4, running header,
 ``— N —`` footers, filled lines breaking mid-sentence, first-line indents). Then:
 
-* pdfminer.six: lines with positions → policytag._layout (what policytag uses);
+* pdfminer.six: lines with positions → policytag.io.layout (what policytag uses);
 * pypdf: ``extract_text()`` lines without positions → the same two steps, text-only;
 
 and the paragraphs, after the furniture filter, are compared with the document's
@@ -36,7 +36,7 @@ def _docs() -> list[list[str]]:
 
 
 def _pdfminer(data: bytes) -> list[str]:
-    from policytag._pdf import pdf_paragraphs
+    from policytag.io.pdf import pdf_paragraphs
 
     return pdf_paragraphs(io.BytesIO(data))
 
@@ -44,7 +44,7 @@ def _pdfminer(data: bytes) -> list[str]:
 def _pypdf(data: bytes) -> list[str]:
     import pypdf
 
-    from policytag._layout import Line, drop_running_furniture, join_lines
+    from policytag.io.layout import Line, drop_running_furniture, join_lines
 
     reader = pypdf.PdfReader(io.BytesIO(data))
     pages = [[Line(t, n) for t in (page.extract_text() or "").split("\n") if t.strip()]

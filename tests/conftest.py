@@ -30,7 +30,7 @@ SMALL_CONFIG = {"cv_folds": 2, "threshold_folds": 3, "char_ngrams": [1, 2], "wor
 @pytest.fixture(scope="session")
 def corpus_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every fourth paragraph of the shipped corpus, as one JSONL file."""
-    from policytag._resources import corpus_files
+    from policytag.resources import corpus_files
 
     rows = []
     for path in corpus_files():
@@ -44,7 +44,7 @@ def corpus_sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def small_model(tmp_path_factory: pytest.TempPathFactory, corpus_sample: Path) -> Path:
     """A model folder trained quickly on the corpus sample (no dev scoring)."""
-    from policytag._train import train
+    from policytag.workflow.train import train
 
     out = tmp_path_factory.mktemp("model")
     train(data=[corpus_sample], out=out, overrides=SMALL_CONFIG, dev="")
@@ -54,10 +54,10 @@ def small_model(tmp_path_factory: pytest.TempPathFactory, corpus_sample: Path) -
 @pytest.fixture(scope="session")
 def fitted_pipeline(corpus_sample: Path):
     """A scikit-learn pipeline fitted on the corpus sample with the default features."""
-    from policytag._config import load_config
-    from policytag._corpus import label_matrix, read_corpus
-    from policytag._model import build_pipeline
-    from policytag._resources import label_ids, load_taxonomy
+    from policytag.model.config import load_config
+    from policytag.io.corpus import label_matrix, read_corpus
+    from policytag.model.estimators import build_pipeline
+    from policytag.resources import label_ids, load_taxonomy
 
     examples = read_corpus([corpus_sample], label_ids())
     config = load_config(overrides={"threshold_folds": 3})

@@ -49,7 +49,7 @@ report_lines = st.lists(
 @st.composite
 def laid_out_lines(draw: st.DrawFn) -> list:
     """Lines as a PDF gives them: text with or without positions on a page."""
-    from policytag._layout import Line
+    from policytag.io.layout import Line
 
     placed = draw(st.booleans())
     out = []

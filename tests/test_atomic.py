@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from policytag._atomic import atomic_open, check_not_input, same_file, write_bytes, write_text
-from policytag._errors import PolicytagError
+from policytag.atomic import atomic_open, check_not_input, same_file, write_bytes, write_text
+from policytag.errors import PolicytagError
 
 
 def test_a_completed_write_replaces_the_file_and_leaves_no_temporary_file(tmp_path):

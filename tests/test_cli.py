@@ -300,10 +300,11 @@ def test_predict_says_when_its_first_big_run_builds_the_kernel(tmp_path, monkeyp
     """W030 explains the half-minute pause of the kernel's first build; not on later runs,
     and never for a small single-threaded job (which does not use the kernel)."""
     pytest.importorskip("numba")
-    from policytag import _compiled, cli
+    from policytag.cli import tagging as cli
+    from policytag.model import compiled as _compiled
 
     said: list[str] = []
-    monkeypatch.setattr(cli, "_err", said.append)
+    monkeypatch.setattr(cli, "echo_err", said.append)
     small = tmp_path / "one.txt"
     small.write_text("深入打好蓝天保卫战。\n", encoding="utf-8")
     monkeypatch.setattr(_compiled, "kernel_cache_missing", lambda: "/somewhere")
@@ -318,7 +319,7 @@ def test_predict_says_when_its_first_big_run_builds_the_kernel(tmp_path, monkeyp
 
 def test_kernel_cache_is_found_once_the_kernel_is_built(shipped_tagger):
     pytest.importorskip("numba")
-    from policytag import _compiled
+    from policytag.model import compiled as _compiled
 
     shipped_tagger.model.prefer_kernel()
     shipped_tagger.predict_proba(["深入打好蓝天保卫战。"])  # builds it if it was not

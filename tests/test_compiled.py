@@ -5,8 +5,8 @@ import sys
 import numpy as np
 from hypothesis import HealthCheck, example, given, settings
 
-from policytag._compiled import CompiledModel
-from policytag._normalize import normalize
+from policytag.model.compiled import CompiledModel
+from policytag.text.normalize import normalize
 from strategies import messy_text
 
 EDGE = [

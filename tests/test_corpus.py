@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import SHARED
-from policytag._corpus import read_corpus
-from policytag._resources import corpus_files, label_ids, labels_dir, load_taxonomy
+from policytag.io.corpus import read_corpus
+from policytag.resources import corpus_files, label_ids, labels_dir, load_taxonomy
 
 GENRES = {
     "rectification_report", "rectification_notice", "department_plan", "department_summary",

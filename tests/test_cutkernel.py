@@ -8,16 +8,17 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from conftest import SHARED
-from policytag._normalize import normalize
-from policytag._resources import corpus_files
-from policytag._segment import CLOSERS, ENDS, split_sentences
-from policytag._tokenize import KEEP, cut
+from policytag.text.normalize import normalize
+from policytag.resources import corpus_files
+from policytag.text.segment import CLOSERS, ENDS, split_sentences
+from policytag.text.tokenize import KEEP, cut
 from strategies import hostile_text, messy_text, segmenter_text
 
 pytest.importorskip("numba")
 pytest.importorskip("rjieba")
 
-from policytag import _cutkernel, _kernel  # noqa: E402  (numba is there)
+from policytag.kernel import cut as _cutkernel  # noqa: E402  (numba is there)
+from policytag.kernel import score as _kernel  # noqa: E402
 
 DEV = SHARED / "dev" / "dev.jsonl"
 

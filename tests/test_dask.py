@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from policytag import Tagger
-from policytag._errors import PolicytagError
+from policytag.errors import PolicytagError
 
 
 def corpus_paragraphs(n: int, seed: int = 0) -> list[str]:
-    from policytag._resources import corpus_files
+    from policytag.resources import corpus_files
 
     texts = []
     for path in corpus_files():
@@ -111,7 +111,7 @@ def test_unknown_text_column_and_clashing_columns_are_reported():
 
 
 def test_worker_with_another_model_refuses_to_tag(small_model):
-    from policytag._dask import cached_tagger
+    from policytag.workflow.dask import cached_tagger
 
     with pytest.raises(PolicytagError) as err:
         cached_tagger(str(small_model), expected_id="0000000000000000")
@@ -142,7 +142,7 @@ def test_two_process_local_cluster_gives_exactly_the_single_process_labels(shipp
     expected = shipped.tag_many(texts)
 
     def models_loaded() -> list[str]:  # defined here so that it pickles by value
-        from policytag import _dask
+        from policytag.workflow import dask as _dask
 
         return sorted(_dask._CACHE)
     with distributed.LocalCluster(

@@ -3,7 +3,7 @@ import pytest
 
 from conftest import SHARED
 from policytag import Tagger
-from policytag._evaluate import evaluate
+from policytag.workflow.evaluate import evaluate
 
 DEV = SHARED / "dev" / "dev.jsonl"
 

@@ -2,8 +2,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policytag._documents import guess_format, read_records
-from policytag._errors import PolicytagError
+from policytag.io.readers import guess_format, read_records
+from policytag.errors import PolicytagError
 from strategies import hostile_bytes, jsonl_lines
 
 
@@ -119,7 +119,7 @@ def _raw_lines(data: bytes):
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=hostile_bytes, codec=st.sampled_from(["utf-8", "gb18030", "big5"]), block=st.sampled_from([1, 7, 64, 1 << 16]))
 def test_block_decoding_gives_the_lines_and_errors_of_line_by_line_decoding(tmp_path, monkeypatch, data, codec, block):
-    from policytag import _documents
+    from policytag.io import readers as _documents
 
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", block)
     p = tmp_path / "lines.txt"
@@ -140,14 +140,14 @@ def test_lines_from_a_pipe_are_decoded_one_by_one_with_the_same_result(tmp_path)
     data = "第一段\r\n".encode() + b"\xff\n" + "第三段".encode()
     p = tmp_path / "x.txt"
     p.write_bytes(data)
-    code = ("import sys; from policytag._documents import iter_lines; "
+    code = ("import sys; from policytag.io.readers import iter_lines; "
             "print([t for t in iter_lines('-', on_problem=lambda pr: print(pr.code, pr.line))])")
     out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, check=True).stdout.decode()
     assert out.splitlines() == ["E003 2", "[(1, '第一段'), (3, '第三段')]"]
 
 
 def _flat(items):
-    from policytag._documents import JsonlColumns
+    from policytag.io.records import JsonlColumns
 
     return [r for item in items for r in (item.records() if isinstance(item, JsonlColumns) else [item])]
 
@@ -159,8 +159,8 @@ def _flat(items):
          crlf=True, block=1 << 16)
 def test_jsonl_read_as_columns_gives_the_records_and_problems_of_line_by_line(tmp_path, monkeypatch, lines, bom, crlf,
                                                                               block):
-    from policytag import _documents
-    from policytag._documents import read_jsonl
+    from policytag.io import readers as _documents
+    from policytag.io.readers import read_jsonl
 
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", block)
     p = tmp_path / "r.jsonl"
@@ -175,8 +175,9 @@ def test_jsonl_read_as_columns_gives_the_records_and_problems_of_line_by_line(tm
 def test_plain_json_lines_come_as_columns_across_blocks_and_others_as_records(tmp_path, monkeypatch):
     import json
 
-    from policytag import _documents
-    from policytag._documents import JsonlColumns, read_jsonl
+    from policytag.io import readers as _documents
+    from policytag.io.readers import read_jsonl
+    from policytag.io.records import JsonlColumns
 
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", 200)
     rows = [json.dumps({"id": f"p{i}", "text": f"第{i}段：“大气”\\治理"}, ensure_ascii=i % 2 == 0) for i in range(60)]

@@ -2,9 +2,9 @@ import codecs
 
 import pytest
 
-from policytag._documents import read_records
-from policytag._encoding import check_encoding, decode_all, detect
-from policytag._errors import PolicytagError
+from policytag.io.readers import read_records
+from policytag.io.encoding import check_encoding, decode_all, detect
+from policytag.errors import PolicytagError
 
 TEXT = "一、强化大气污染联防联控\n全年完成燃煤锅炉淘汰43台，细颗粒物浓度同比下降6.1%。\n"
 TRAD = "一、強化大氣污染聯防聯控\n全年完成燃煤鍋爐淘汰43台，細顆粒物濃度同比下降6.1%。\n"

@@ -1,10 +1,10 @@
 import numpy as np
 import pytest
 
-from policytag._corpus import Example
-from policytag._errors import PolicytagError
-from policytag._evaluate import evaluate_predictions, field_value, lexicon_predict, multilabel_metrics
-from policytag._resources import label_ids, load_taxonomy
+from policytag.io.corpus import Example
+from policytag.errors import PolicytagError
+from policytag.workflow.evaluate import evaluate_predictions, field_value, lexicon_predict, multilabel_metrics
+from policytag.resources import label_ids, load_taxonomy
 
 
 def test_multilabel_metrics_match_hand_counts():

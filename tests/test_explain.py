@@ -6,7 +6,7 @@ import pytest
 
 from conftest import run_cli
 from policytag import Tagger
-from policytag._errors import PolicytagError
+from policytag.errors import PolicytagError
 
 TEXTS = [
     "持续深入打好污染防治攻坚战。抓好中央生态环境保护督察反馈问题整改，对整改不力的2个县区政府主要负责人进行约谈。"
@@ -83,7 +83,7 @@ def test_min_precision_thresholds_never_fall_below_the_usual_ones(small_model):
 
 
 def test_min_precision_marks_paragraphs_below_every_threshold_uncertain(small_model):
-    from policytag._documents import Record
+    from policytag.io.records import Record
 
     tagger = Tagger.load(small_model)
     texts = ["全面推行河长制。", "对3家企业立案处罚。", "今天天气很好。", "推进城乡融合发展，培育特色产业。"]

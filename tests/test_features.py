@@ -4,8 +4,8 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 import multiprocessing
 
-from policytag._features import CueMatcher, cue_matcher_from_taxonomy, tokenize, userdict_hash
-from policytag._resources import load_taxonomy
+from policytag.model.features import CueMatcher, cue_matcher_from_taxonomy, tokenize, userdict_hash
+from policytag.resources import load_taxonomy
 
 
 def test_tokenize_keeps_domain_terms_from_the_user_dictionary_whole():
@@ -20,7 +20,7 @@ def test_tokenize_drops_punctuation_and_lowercases_latin():
 
 
 def test_jieba_start_up_chatter_never_reaches_stdout():
-    code = "from policytag._features import tokenize; tokenize('大气污染防治')"
+    code = "from policytag.model.features import tokenize; tokenize('大气污染防治')"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0
     assert out.stdout == ""

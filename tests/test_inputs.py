@@ -14,8 +14,9 @@ import pytest
 
 from conftest import read_jsonl, run_cli
 from policytag import normalize
-from policytag._documents import read_inputs
-from policytag._tagger import Tagger, predict
+from policytag.io.readers import read_inputs
+from policytag import Tagger
+from policytag.workflow.predict import predict
 
 TITLE = "某县2024年生态环境保护工作情况的报告"
 BODY = [
@@ -177,7 +178,7 @@ def test_predict_expands_a_glob_and_reports_one_that_matches_nothing(tmp_path):
 
 @pytest.mark.parametrize("suffix, module", [(".html", "readability"), (".docx", "docx"), (".pdf", "pdfminer")])
 def test_a_missing_docs_extra_is_one_line_naming_the_install_command(tmp_path, monkeypatch, suffix, module):
-    from policytag import _extras
+    from policytag import extras as _extras
 
     real = _extras.available
     monkeypatch.setattr(_extras, "available", lambda name: False if name == module else real(name))
@@ -197,7 +198,7 @@ def test_tagging_a_text_file_imports_none_of_the_document_parsers(tmp_path):
     path = tmp_path / "report.txt"
     path.write_text(CLEAN, encoding="utf-8")
     code = (
-        "import sys; from policytag._tagger import predict; "
+        "import sys; from policytag.workflow.predict import predict; "
         f"rows = list(predict([{str(path)!r}])); "
         "heavy = [m for m in ('readability', 'lxml', 'docx', 'pdfminer', 'chardet') if m in sys.modules]; "
         "print(len(rows), heavy)"
@@ -223,7 +224,7 @@ def test_a_file_without_a_known_suffix_is_sniffed(tmp_path):
     pytest.importorskip("readability")
     from docmaker import make_html
 
-    from policytag._documents import guess_format
+    from policytag.io.readers import guess_format
 
     path = tmp_path / "download"
     path.write_bytes(make_html(TITLE, BODY))

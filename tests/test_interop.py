@@ -9,8 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from policytag._errors import PolicytagError
-from policytag._interop import (
+from policytag.errors import PolicytagError
+from policytag.io.interop import (
     FORMATS,
     from_argilla,
     from_doccano,
@@ -133,7 +133,7 @@ def test_records_without_meta_come_back_with_empty_meta(fmt: str) -> None:
 
 
 def test_example_dataclass_records_are_accepted() -> None:
-    from policytag._corpus import Example
+    from policytag.io.corpus import Example
 
     ex = Example("e1", "土壤污染防治。", ["soil"], {"k": "v"}, source="x.jsonl", line=3)
     assert from_doccano(to_doccano([ex])) == [{"id": "e1", "text": "土壤污染防治。", "labels": ["soil"], "meta": {"k": "v"}}]
@@ -412,7 +412,7 @@ def test_write_any_is_atomic_and_leaves_no_temporary_files(tmp_path: Path, monke
     assert os.listdir(tmp_path) == ["corpus.jsonl"]
     assert [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()] == EXAMPLE
 
-    import policytag._atomic as atomic
+    import policytag.atomic as atomic
 
     def boom(src: str, dst: str) -> None:
         raise OSError("disk full")

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from policytag import _compiled
-from policytag._compiled import CompiledModel
-from policytag._normalize import normalize_many
+from policytag.model import kernel_backend as _kernel_backend
+from policytag.model.compiled import CompiledModel
+from policytag.text.normalize import normalize_many
 from strategies import hostile_text, messy_text, segmenter_text
 
 pytest.importorskip("numba")
@@ -79,9 +79,9 @@ def test_auto_mode_moves_to_the_kernel_only_after_enough_paragraphs(shipped, mon
     model = CompiledModel.from_arrays(shipped.model.to_arrays(), shipped.model.spec())
     monkeypatch.setenv("POLICYTAG_KERNEL", "auto")
     assert model._kernel_for(10) is None
-    assert model._kernel_for(_compiled._KERNEL_FROM) is not None  # the process has now scored enough
+    assert model._kernel_for(_kernel_backend._KERNEL_FROM) is not None  # the process has now scored enough
     monkeypatch.setenv("POLICYTAG_KERNEL", "numpy")
-    assert model._kernel_for(_compiled._KERNEL_FROM) is None
+    assert model._kernel_for(_kernel_backend._KERNEL_FROM) is None
 
 
 def test_prefer_kernel_puts_a_fresh_model_on_the_kernel_from_its_next_call(shipped, monkeypatch):
@@ -92,12 +92,12 @@ def test_prefer_kernel_puts_a_fresh_model_on_the_kernel_from_its_next_call(shipp
 
 
 def test_without_numba_the_numpy_path_scores_and_forcing_the_kernel_says_what_to_install(shipped, monkeypatch):
-    monkeypatch.setitem(_compiled._KERNEL, "module", None)
-    monkeypatch.setitem(_compiled._KERNEL, "error", "ImportError: No module named 'numba'")
+    monkeypatch.setitem(_kernel_backend._KERNEL, "module", None)
+    monkeypatch.setitem(_kernel_backend._KERNEL, "error", "ImportError: No module named 'numba'")
     model = CompiledModel.from_arrays(shipped.model.to_arrays(), shipped.model.spec())
     monkeypatch.setenv("POLICYTAG_KERNEL", "auto")
-    P = model.predict_proba(normalize_many(["深入打好蓝天保卫战。"] * (_compiled._KERNEL_FROM + 1)))
-    assert P.shape == (_compiled._KERNEL_FROM + 1, 6)
+    P = model.predict_proba(normalize_many(["深入打好蓝天保卫战。"] * (_kernel_backend._KERNEL_FROM + 1)))
+    assert P.shape == (_kernel_backend._KERNEL_FROM + 1, 6)
     monkeypatch.setenv("POLICYTAG_KERNEL", "numba")
     with pytest.raises(ImportError, match="pip install numba"):
         model.predict_proba(normalize_many(["水"]))
@@ -109,7 +109,7 @@ def test_kernel_never_reads_out_of_bounds(tmp_path):
     random text: an out-of-range index raises there instead of reading stray memory."""
     code = (
         "import json, random, numpy as np; from policytag import Tagger; "
-        "from policytag._normalize import normalize_many; import os\n"
+        "from policytag.text.normalize import normalize_many; import os\n"
         "t = Tagger.load(); rng = random.Random(0)\n"
         f"texts = {EDGE!r}\n"
         "alphabet = '大气水土壤碳督察整改。；！？“”a-b_c.d0123 İ\\u3000㐀鿖鿕𠀀丂%#&+'\n"
@@ -128,12 +128,12 @@ def test_kernel_never_reads_out_of_bounds(tmp_path):
 
 def _prepared(model: CompiledModel, texts: list[str]) -> list:
     """The kernel's normalised text of each text, or None where it leaves it to normalize."""
-    from policytag._normalize import wide_mapped
+    from policytag.text.normalize import wide_mapped
 
-    kernel = _compiled._load_kernel(required=True)
+    kernel = _kernel_backend._load_kernel(required=True)
     mapped, starts, lengths = wide_mapped(texts)
     orig, low, starts, plen, ok = kernel.prepare(mapped.astype(np.int64), starts, lengths,
-                                                 *model._kernel_tables(kernel)["prepare"])
+                                                 *model._kernel_tables(kernel).prepare)
     out = []
     for i in range(len(texts)):
         if not ok[i]:
@@ -172,7 +172,7 @@ def test_tagger_probabilities_are_the_same_on_the_kernel_and_in_numpy(shipped, t
 
 
 def test_kernel_expands_every_compatibility_character_as_normalize_does(shipped):
-    from policytag._normalize import expansions
+    from policytag.text.normalize import expansions
 
     index, _ = expansions()
     chars = [chr(c) for c in np.flatnonzero(index >= 0).tolist()]
@@ -186,7 +186,7 @@ def test_kernel_expands_every_compatibility_character_as_normalize_does(shipped)
 def test_kernel_finds_every_cue_term_as_numpy_does(shipped, monkeypatch):
     """The kernel skips characters that begin no cue term by a bit table; each term, alone,
     in a sentence and between characters whose bits share its byte, is still found."""
-    from policytag._resources import load_taxonomy
+    from policytag.resources import load_taxonomy
 
     terms = sorted({t for lab in load_taxonomy()["labels"] for t in lab.get("cues", [])})
     assert terms

@@ -6,7 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from policytag._model import ThresholdedOneVsRestClassifier, best_f1_threshold
+from policytag.model.estimators import ThresholdedOneVsRestClassifier, best_f1_threshold
 
 # Predictions use the tuned thresholds, not 0.5, so the checks that demand
 # "argmax(predict_proba) == predict" cannot hold (scikit-learn marks the same checks

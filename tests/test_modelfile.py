@@ -1,3 +1,4 @@
+import contextlib
 import json
 import shutil
 
@@ -5,8 +6,8 @@ import numpy as np
 import pytest
 
 from policytag import Tagger
-from policytag._errors import PolicytagError
-from policytag._modelfile import (
+from policytag.errors import PolicytagError
+from policytag.model.format import (
     ARRAYS_FILE,
     CARD_FILE,
     MANIFEST_FILE,
@@ -108,6 +109,31 @@ def test_changed_user_dictionary_gives_w002(small_model, tmp_path):
         Tagger.load(d)
 
 
+@contextlib.contextmanager
+def _flat_module_paths():
+    """Pickle as policytag 0.1 did: its classes and functions lived in flat modules
+    (policytag._model …). For the duration, each new module is also registered under
+    its old name and its objects say they come from there; afterwards no old path is
+    importable, so loading must go through the legacy reader's find_class mapping."""
+    import importlib
+    import sys
+
+    from policytag.model.legacy import V1_MODULES
+
+    with pytest.MonkeyPatch.context() as mp:
+        for old, new in V1_MODULES.items():
+            module = importlib.import_module(new)
+            mp.setitem(sys.modules, old, module)
+            for value in list(vars(module).values()):
+                if getattr(value, "__module__", None) == new and (isinstance(value, type) or callable(value)):
+                    try:
+                        mp.setattr(value, "__module__", old)
+                    except (AttributeError, TypeError):
+                        pass
+        yield
+    assert "policytag._model" not in sys.modules
+
+
 @pytest.fixture
 def v1_model(tmp_path, fitted_pipeline, small_model):
     """A format-1 folder (pickled pipeline), as policytag 0.1 wrote them."""
@@ -120,7 +146,10 @@ def v1_model(tmp_path, fitted_pipeline, small_model):
     card.pop("compiled")
     payload = {"format": "policytag-model", "format_version": 1, "labels": card["labels"],
                "pipeline": fitted_pipeline, "card": card}
-    joblib.dump(payload, d / PICKLE_FILE)
+    with _flat_module_paths():
+        joblib.dump(payload, d / PICKLE_FILE)
+    pickled = (d / PICKLE_FILE).read_bytes()
+    assert b"policytag._model" in pickled and b"policytag.model.estimators" not in pickled
     (d / CARD_FILE).write_text(json.dumps(card), encoding="utf-8")
     (d / "MODEL_CARD.md").write_text("# policytag model card\n", encoding="utf-8")
     return d
@@ -154,7 +183,7 @@ def test_upgrade_turns_a_pickle_folder_into_arrays_with_the_same_scores(v1_model
 
 def test_interrupted_save_leaves_the_old_model_in_place(small_model, tmp_path, monkeypatch, corpus_sample):
     from conftest import SMALL_CONFIG
-    from policytag._train import train
+    from policytag.workflow.train import train
 
     d = _copy(small_model, tmp_path / "m")
     before = {p.name: p.read_bytes() for p in d.iterdir()}

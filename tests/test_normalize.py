@@ -2,7 +2,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policytag import normalize
-from policytag._normalize import normalize_many
+from policytag.text.normalize import normalize_many
 from strategies import any_text, messy_text
 
 
@@ -68,3 +68,25 @@ def test_normalize_many_matches_normalize(texts):
 @given(st.lists(st.one_of(messy_text, any_text, st.none()), min_size=0, max_size=20))
 def test_batch_normalisation_equals_normalising_each_text(texts):
     assert normalize_many(texts) == [normalize(t) for t in texts]
+
+
+def test_the_named_code_point_ranges_make_the_classes_the_modules_wrote_out_before():
+    """policytag.text.unicode names the ranges once; the character classes built from them
+    match, over the whole BMP, exactly what each module wrote out by hand before."""
+    import re
+
+    from policytag.io import encoding, pdf
+    from policytag.text import tokenize
+    from policytag.text import normalize as norm
+
+    written = {
+        "plausible": (encoding._PLAUSIBLE, r"[\u0009\u000a\u000d\u0020-\u007e\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff"
+                                           r"\uff00-\uffef\u2010-\u203f]"),
+        "keep": (tokenize.KEEP, "[0-9A-Za-z\u3400-\u4dbf\u4e00-\u9fff]"),
+        "pdf gap": (re.compile(f"[{pdf._CJK_WIDE}]"), "[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]"),
+        "gloss": (re.compile(f"[{norm._CJK}]"), "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"),
+        "gap": (re.compile(f"[{norm._GAP}]"), "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3000-\u303f]"),
+    }
+    bmp = "".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)
+    for name, (built, literal) in written.items():
+        assert built.findall(bmp) == re.findall(literal, bmp), name

@@ -2,14 +2,14 @@
 import re
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from policytag import normalize
-from policytag._documents import _paragraph_records
-from policytag._headings import HeadingTracker, heading_level, heading_title
-from policytag._layout import Line, drop_running_furniture, join_lines
-from policytag._segment import is_furniture
+from policytag.io.readers import _paragraph_records
+from policytag.text.headings import HeadingTracker, heading_level, heading_title
+from policytag.io.layout import Line, drop_running_furniture, join_lines
+from policytag.text.segment import is_furniture
 from strategies import any_text, body_text, heading_line, laid_out_lines, report_lines
 
 _INVISIBLE = re.compile("[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]")
@@ -87,8 +87,28 @@ def test_joining_lines_never_loses_a_character(lines):
 @given(st.lists(st.one_of(body_text, heading_line), max_size=15))
 @settings(max_examples=200)
 def test_joining_text_lines_is_idempotent(texts):
+    """join_lines of its own paragraphs, each followed by the blank line that ends it,
+    gives them back; without blank lines, when the input had none."""
     once = join_lines([Line(t) for t in texts])
-    assert join_lines([Line(p) for p in once]) == once
+    separated = [Line(x) for p in once for x in (p, "")]
+    assert join_lines(separated) == once
+    if all(t.strip() for t in texts):
+        assert join_lines([Line(p) for p in once]) == once
+
+
+@example(["0", " ", "0"])
+@given(st.lists(st.one_of(body_text, heading_line, st.just(""), st.just(" ")), max_size=15))
+@settings(max_examples=200)
+def test_a_blank_line_ends_a_paragraph_and_rejoining_keeps_it_ended(texts):
+    """A blank (or all-space) line ends the paragraph before it even without a final
+    mark: ["0", " ", "0"] is two paragraphs. Fed back as bare lines they would run
+    together ("00"), so idempotence holds with the blank lines that ended them."""
+    once = join_lines([Line(t) for t in texts])
+    assert all(p.strip() for p in once)
+    pieces = [t.strip() for t in texts]
+    if pieces == ["0", "", "0"]:
+        assert once == ["0", "0"]
+    assert join_lines([Line(x) for p in once for x in (p, " ")]) == once
 
 
 @given(st.lists(laid_out_lines(), max_size=4))
@@ -137,7 +157,7 @@ def test_html_extraction_never_raises_on_arbitrary_unicode(text):
     import pytest
 
     pytest.importorskip("readability")
-    from policytag._html import html_paragraphs
+    from policytag.io.html import html_paragraphs
 
     for page in (text, f"<html><body><h1>{html.escape(text)}</h1><p>{html.escape(text)}</p></body></html>"):
         for paragraph in html_paragraphs(page):

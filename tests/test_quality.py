@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from policytag._quality import check, near_duplicates
+from policytag.workflow.quality import check, near_duplicates
 
 
 def test_near_duplicates_finds_script_and_spacing_variants_but_not_different_texts():

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from conftest import run_cli
-from policytag._errors import PolicytagError
+from policytag.errors import PolicytagError
 
 GOLD = [
     {"id": "1", "text": "全面消除城市黑臭水体，国考断面水质优良比例达到94%", "labels": ["water"], "meta": {"doc": "a"}},
@@ -35,7 +35,7 @@ def gold(tmp_path: Path) -> Path:
 
 
 def test_confusion_matrix_counts_gold_rows_against_predicted_columns_with_none():
-    from policytag._report import confusion_matrix
+    from policytag.report.html import confusion_matrix
 
     gold = np.array([[1, 0], [1, 1], [0, 0]], dtype=bool)
     pred = np.array([[1, 0], [0, 1], [0, 1]], dtype=bool)
@@ -47,7 +47,7 @@ def test_confusion_matrix_counts_gold_rows_against_predicted_columns_with_none()
 
 
 def test_thresholds_come_from_the_model_or_the_override(shipped_tagger):
-    from policytag._report import label_thresholds
+    from policytag.report.html import label_thresholds
 
     own = label_thresholds(shipped_tagger)
     assert list(own) == shipped_tagger.labels and all(0 < t < 1 for t in own.values())
@@ -55,8 +55,8 @@ def test_thresholds_come_from_the_model_or_the_override(shipped_tagger):
 
 
 def test_metrics_rows_are_the_report_figures(gold, shipped_tagger):
-    from policytag._evaluate import evaluate
-    from policytag._report import label_thresholds, metrics_rows
+    from policytag.workflow.evaluate import evaluate
+    from policytag.report.html import label_thresholds, metrics_rows
 
     report = evaluate(str(gold), shipped_tagger)
     rows = {r["label"]: r for r in metrics_rows(report, label_thresholds(shipped_tagger))}
@@ -68,8 +68,8 @@ def test_metrics_rows_are_the_report_figures(gold, shipped_tagger):
 
 def test_write_report_writes_pngs_page_and_json(gold, shipped_tagger, tmp_path):
     pytest.importorskip("matplotlib")
-    from policytag._evaluate import evaluate
-    from policytag._report import write_report
+    from policytag.workflow.evaluate import evaluate
+    from policytag.report.html import write_report
 
     report = evaluate(str(gold), shipped_tagger, by="meta.doc")
     index = write_report(report, gold, shipped_tagger, tmp_path / "rep")
@@ -88,8 +88,8 @@ def test_write_report_writes_pngs_page_and_json(gold, shipped_tagger, tmp_path):
 
 def test_report_refuses_a_folder_where_it_would_overwrite_the_gold_file(tmp_path, shipped_tagger):
     pytest.importorskip("matplotlib")
-    from policytag._evaluate import evaluate
-    from policytag._report import write_report
+    from policytag.workflow.evaluate import evaluate
+    from policytag.report.html import write_report
 
     gold = tmp_path / "metrics.json"
     gold.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in GOLD), encoding="utf-8")
@@ -99,7 +99,7 @@ def test_report_refuses_a_folder_where_it_would_overwrite_the_gold_file(tmp_path
 
 
 def test_missing_matplotlib_is_one_line_naming_the_extra(monkeypatch):
-    from policytag._plots import require_matplotlib
+    from policytag.report.plots import require_matplotlib
 
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib now raises ImportError
     with pytest.raises(PolicytagError) as err:
@@ -110,7 +110,7 @@ def test_missing_matplotlib_is_one_line_naming_the_extra(monkeypatch):
 def test_predict_does_not_import_matplotlib():
     import subprocess
 
-    code = ("import sys; from policytag.cli import app; "
+    code = ("import sys; from policytag.cli.app import app; "
             "sys.argv = ['policytag', 'predict', '-', '-f', 'jsonl']; "
             "import io; sys.stdin = io.TextIOWrapper(io.BytesIO('大气污染防治'.encode()))\n"
             "try:\n    app()\nexcept SystemExit:\n    pass\n"

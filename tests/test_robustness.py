@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from conftest import read_jsonl, run_cli
-from policytag._documents import MAX_PARAGRAPH_CHARS, read_records
-from policytag._errors import ERRORS, WARNINGS, PolicytagError
+from policytag.io.readers import MAX_PARAGRAPH_CHARS, read_records
+from policytag.errors import ERRORS, WARNINGS, PolicytagError
 from strategies import hostile_bytes, hostile_text
 
 LABELS = {"air", "water", "soil", "carbon", "accountability", "institutional"}
@@ -165,6 +165,6 @@ def test_cli_never_crashes_on_any_bytes(tmp_path, data, fmt):
 def test_no_furniture_pattern_starts_with_a_wildcard():
     # re.search already looks everywhere; a leading ".*" only makes long lines quadratic
     # (a 100,000-character line took 95 s with one such pattern).
-    from policytag._resources import furniture_patterns
+    from policytag.resources import furniture_patterns
 
     assert [p.pattern for p in furniture_patterns() if p.pattern.startswith((".*", "^.*"))] == []

@@ -2,7 +2,7 @@ import re
 
 from hypothesis import given
 
-from policytag._segment import is_furniture, split_paragraphs, split_sentences
+from policytag.text.segment import is_furniture, split_paragraphs, split_sentences
 from strategies import FURNITURE, document_lines, messy_text
 
 
@@ -57,7 +57,7 @@ def test_split_sentences_loses_no_characters(text):
 def test_no_labelled_corpus_paragraph_is_taken_for_furniture():
     import json
 
-    from policytag._resources import corpus_files
+    from policytag.resources import corpus_files
 
     eaten = []
     for path in corpus_files():

@@ -2,8 +2,8 @@
 import numpy as np
 
 from policytag import Tagger
-from policytag._documents import Record
-from policytag._suggest import suggest, uncertainty
+from policytag.io.records import Record
+from policytag.workflow.suggest import suggest, uncertainty
 from conftest import read_jsonl, run_cli, DATA
 
 

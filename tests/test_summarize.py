@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from conftest import read_jsonl, run_cli
-from policytag._errors import PolicytagError
-from policytag._summarize import expand_inputs, format_csv, format_jsonl, format_table, summarize
+from policytag.errors import PolicytagError
+from policytag.workflow.summarize import unique_files, format_csv, format_jsonl, format_table, summarize
 
 AIR, WATER, NONE = "深入打好蓝天保卫战，PM2.5平均浓度下降", "全面推行河湖长制，国考断面水质优良", "全年新增城镇就业68万人"
 
@@ -38,13 +38,13 @@ def test_shares_are_counted_per_document(docs, shipped_tagger):
 
 
 def test_a_file_named_twice_counts_once(docs):
-    files = expand_inputs([str(docs / "河北.txt"), str(docs)])
+    files = unique_files([str(docs / "河北.txt"), str(docs)])
     assert len(files) == 2 and files[0] == str(docs / "河北.txt")
 
 
 def test_an_empty_folder_is_reported(tmp_path):
     with pytest.raises(PolicytagError) as err:
-        expand_inputs([str(tmp_path)])
+        unique_files([str(tmp_path)])
     assert err.value.code == "E055"
 
 
@@ -70,7 +70,7 @@ def test_table_csv_and_jsonl_carry_the_same_figures(docs, shipped_tagger):
 
 def test_chart_is_a_png(docs, shipped_tagger):
     pytest.importorskip("matplotlib")
-    from policytag._summarize import chart
+    from policytag.workflow.summarize import chart
 
     png = chart(summarize([str(docs)], shipped_tagger))
     assert png[:8] == b"\x89PNG\r\n\x1a\n"

@@ -1,4 +1,4 @@
-"""The disk cache of the compiled kernel's tables (policytag._tablecache)."""
+"""The disk cache of the compiled kernel's tables (policytag.kernel.cache)."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,7 +6,10 @@ import pytest
 
 pytest.importorskip("numba")
 
-from policytag import Tagger, _compiled, _tablecache  # noqa: E402
+from policytag import Tagger  # noqa: E402
+from policytag.kernel import cache as _tablecache  # noqa: E402
+from policytag.model import compiled as _compiled  # noqa: E402
+from policytag.model import kernel_backend as _kernel_backend  # noqa: E402
 
 TEXTS = ["深入打好蓝天保卫战，PM2.5浓度下降。", "全面推行河湖长制；Ⅲ类水体比例提高。", "对整改不力的单位严肃问责。"]
 
@@ -20,11 +23,12 @@ def cache(tmp_path, monkeypatch):
 
 def _fresh_tables():
     model = Tagger.load().model
-    return model, model._kernel_tables(_compiled._load_kernel(required=True))
+    return model, model._kernel_tables(_kernel_backend._load_kernel(required=True))
 
 
 def test_tables_read_back_from_the_cache_equal_the_built_ones(cache):
-    model, built = _fresh_tables()
+    model, tables = _fresh_tables()
+    built = tables.groups()
     files = list(cache.glob("kernel-tables-*.npz"))
     assert len(files) == 1
     read = _tablecache.load(files[0].name[len("kernel-tables-"):-len(".npz")])
@@ -84,5 +88,20 @@ def test_the_key_changes_with_the_model_and_the_user_dictionary(cache, monkeypat
     assert _tablecache.table_key(sources) != key
     user = tmp_path / "userdict.txt"
     user.write_text("督察整改 1000 n\n", encoding="utf-8")
-    monkeypatch.setattr("policytag._tokenize.userdict_path", lambda: user)
+    monkeypatch.setattr("policytag.text.tokenize.userdict_path", lambda: user)
     assert _tablecache.table_key(model._table_sources(d)) != key
+
+
+def test_tables_are_named_and_a_stored_layout_of_another_shape_is_refused(cache):
+    from policytag.kernel.tables import KernelTables
+
+    _, tables = _fresh_tables()
+    assert isinstance(tables, KernelTables)
+    assert tables.chars.kmax == 3 and tables.model.intercept.shape == (6,)
+    groups = tables.groups()
+    back = KernelTables.from_groups(groups)
+    assert back._fields == tables._fields and all(len(a) == len(b) for a, b in zip(back, tables))
+    with pytest.raises(ValueError):
+        KernelTables.from_groups({**groups, "cues": groups["cues"][:-1]})
+    with pytest.raises(ValueError):
+        KernelTables.from_groups({k: v for k, v in groups.items() if k != "model"})

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from policytag import Tagger
-from policytag._errors import PolicytagError
+from policytag.errors import PolicytagError
 
 
 @pytest.fixture(scope="module")
@@ -100,7 +100,7 @@ def test_full_width_forms_and_padding_do_not_change_tags(shipped, text, pad, ful
 @pytest.mark.slow
 @pytest.mark.parametrize("kernel", ["auto", "numpy"])  # kernel threads / NumPy worker processes
 def test_workers_give_the_same_rows_in_the_same_order(shipped, kernel, monkeypatch):
-    from policytag._documents import Record
+    from policytag.io.records import Record
 
     monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
 
@@ -119,7 +119,7 @@ def test_jsonl_chunks_are_the_rows_of_tag_records_serialised(jobs, kernel, min_p
     monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
 
     from policytag import Tagger
-    from policytag._documents import Record
+    from policytag.io.records import Record
 
     tagger = Tagger.load()
     carried = [  # the input's own fields; a record's location only (written by a short cut); odd types
@@ -146,8 +146,8 @@ def test_jsonl_chunks_of_columns_are_those_of_the_records_they_stand_for(tmp_pat
                                                                          monkeypatch):
     import json
 
-    from policytag import _documents
-    from policytag._tagger import located_records
+    from policytag.io import readers as _documents
+    from policytag.workflow.predict import located_records
 
     monkeypatch.setenv("POLICYTAG_KERNEL", kernel)
     monkeypatch.setattr(_documents, "_BLOCK_BYTES", 300)  # many blocks, so runs of columns meet batch edges
@@ -172,7 +172,7 @@ def test_jsonl_chunks_of_columns_are_those_of_the_records_they_stand_for(tmp_pat
 
 
 def _columns_or_records(draw_sizes):
-    from policytag._documents import JsonlColumns, Record
+    from policytag.io.records import JsonlColumns, Record
 
     items, index, line = [], 1, 1
     for k, (size, follows) in enumerate(draw_sizes):
@@ -191,8 +191,8 @@ def _columns_or_records(draw_sizes):
 
 @given(sizes=st.lists(st.tuples(st.integers(0, 9), st.booleans()), max_size=30), size=st.integers(1, 7))
 def test_column_batches_keep_the_rows_in_order_in_batches_of_one_kind(sizes, size):
-    from policytag._documents import JsonlColumns
-    from policytag._tagger import _column_batches, _expanded
+    from policytag.io.records import JsonlColumns
+    from policytag.tagger.batching import _column_batches, _expanded
 
     items = _columns_or_records(sizes)
     batches = list(_column_batches(items, size))
@@ -208,7 +208,7 @@ def test_column_batches_keep_the_rows_in_order_in_batches_of_one_kind(sizes, siz
 def test_scores_are_written_as_json_writes_them_rounded_to_four_places(P):
     import json
 
-    from policytag._tagger import _rounded
+    from policytag.tagger.jsonl import _rounded
 
     expected = [tuple(json.dumps(round(p, 4)) for p in row) for row in P]
     assert _rounded(np.array(P)) == expected
@@ -226,8 +226,8 @@ _JSON_TEXT = st.text(alphabet=st.one_of(st.sampled_from('"\\/\x00\x01\x08\t\n\x0
                       min_size=48, max_size=48))
 def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, probs):
     from policytag import Tagger
-    from policytag._compiled import _load_kernel
-    from policytag._tagger import _jsonl, _jsonl_compiled
+    from policytag.model.kernel_backend import _load_kernel
+    from policytag.tagger.jsonl import _jsonl, _jsonl_compiled
 
     kernel = _load_kernel()
     if kernel is None:
@@ -247,8 +247,8 @@ def test_the_kernels_jsonl_writer_writes_what_the_python_writer_writes(rows, pro
 
 def test_the_kernels_jsonl_writer_leaves_other_batches_to_python():
     from policytag import Tagger
-    from policytag._compiled import _load_kernel
-    from policytag._tagger import _jsonl_compiled
+    from policytag.model.kernel_backend import _load_kernel
+    from policytag.tagger.jsonl import _jsonl_compiled
 
     kernel = _load_kernel()
     if kernel is None:

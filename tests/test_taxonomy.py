@@ -4,8 +4,8 @@ import json
 import pytest
 
 from conftest import read_jsonl, run_cli
-from policytag._errors import PolicytagError
-from policytag._resources import read_taxonomy
+from policytag.errors import PolicytagError
+from policytag.resources import read_taxonomy
 
 TAXONOMY = {
     "labels": [

@@ -1,9 +1,9 @@
 """The fast segmenter (rjieba) gives jieba's tokens on the corpus."""
 import pytest
 
-from policytag._normalize import normalize
-from policytag._resources import corpus_files
-from policytag._tokenize import make_tokenizer
+from policytag.text.normalize import normalize
+from policytag.resources import corpus_files
+from policytag.text.tokenize import make_tokenizer
 
 
 @pytest.mark.slow

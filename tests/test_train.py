@@ -5,9 +5,9 @@ import pytest
 
 from conftest import SMALL_CONFIG
 from policytag import Tagger
-from policytag._config import load_config
-from policytag._errors import PolicytagError
-from policytag._train import train
+from policytag.model.config import load_config
+from policytag.errors import PolicytagError
+from policytag.workflow.train import train
 
 
 @pytest.mark.slow
@@ -63,8 +63,30 @@ def test_config_rejects_unknown_keys_and_bad_files(tmp_path):
     assert load_config(good)["C"] == 2.0
 
 
+@pytest.mark.parametrize("kind", ["svm", "forest", ""])
+def test_an_unknown_classifier_is_refused_before_training_with_e012(tmp_path, kind):
+    """'svm' was accepted and trained, then failed at compile time with a bare ValueError."""
+    cfg = tmp_path / "c.json"
+    cfg.write_text('{"classifier": "%s"}' % kind, encoding="utf-8")
+    with pytest.raises(PolicytagError) as err:
+        train(config=cfg, out=tmp_path / "m", dev="")
+    assert err.value.code == "E012" and repr(kind) in str(err.value) and "'logreg'" in str(err.value)
+    assert str(cfg) in str(err.value)
+    assert not (tmp_path / "m").exists()
+    assert load_config(overrides={"classifier": "logreg"})["classifier"] == "logreg"
+
+
+def test_build_estimator_refuses_an_unknown_classifier():
+    from policytag.model.config import DEFAULT_CONFIG
+    from policytag.model.estimators import build_estimator
+
+    with pytest.raises(PolicytagError) as err:
+        build_estimator({**DEFAULT_CONFIG, "classifier": "svm"})
+    assert err.value.code == "E012"
+
+
 def test_data_folders_stand_for_their_jsonl_files(tmp_path):
-    from policytag._train import _expand
+    from policytag.workflow.train import _expand
 
     (tmp_path / "b.jsonl").write_text("", encoding="utf-8")
     (tmp_path / "a.jsonl").write_text("", encoding="utf-8")
@@ -79,3 +101,31 @@ def test_skipping_cross_validation_gives_the_same_model(small_model, corpus_samp
     assert card["cross_validation"] is None
     assert card["model_id"] == shipped["model_id"] and card["thresholds"] == shipped["thresholds"]
     assert "No cross-validation" in (tmp_path / "m" / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_cross_validation_scores_held_out_paragraphs_with_the_compiled_model(corpus_sample, monkeypatch):
+    """The card's CV figures are those of the model that ships: each fold's pipeline is
+    compiled and the held-out paragraphs are scored by the CompiledModel, never by the
+    scikit-learn pipeline."""
+    from conftest import SMALL_CONFIG
+    from policytag.io.corpus import label_matrix, read_corpus
+    from policytag.model.compiled import CompiledModel
+    from policytag.model.estimators import SentencePoolingPipeline
+    from policytag.resources import label_ids, load_taxonomy
+    from policytag.workflow.train import cross_validate
+
+    labels = label_ids()
+    examples = read_corpus([corpus_sample], labels)
+    texts, Y = [ex.text for ex in examples], label_matrix(examples, labels)
+    scored: list[int] = []
+    proba_of_texts = CompiledModel.proba_of_texts
+    monkeypatch.setattr(CompiledModel, "proba_of_texts", lambda self, t: scored.append(len(t)) or proba_of_texts(self, t))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("held-out paragraphs scored by the scikit-learn pipeline")
+
+    monkeypatch.setattr(SentencePoolingPipeline, "predict_proba", refuse)
+    cfg = load_config(overrides=SMALL_CONFIG)
+    P, pred = cross_validate(texts, Y, cfg, load_taxonomy())
+    assert len(scored) == cfg["cv_folds"] and sum(scored) == len(texts)
+    assert P.shape == pred.shape == Y.shape and 0 < pred.sum() < pred.size

@@ -1,0 +1,1 @@
+"""The HTML evaluation report and the matplotlib charts it and ``summarize`` draw."""
