@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from policytag.cli import app  # noqa: E402
+from policytag.cli.app import app  # noqa: E402
 
 if __name__ == "__main__":
     app(["train", *sys.argv[1:]], prog_name="policytag")

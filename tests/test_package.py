@@ -124,3 +124,15 @@ def test_the_prediction_path_never_imports_scikit_learn_or_joblib():
         loaded = _modules_after_predict({"POLICYTAG_KERNEL": "numba"}, "--jobs", "2")
         assert "numba" in loaded
         assert not loaded & {"sklearn", "joblib", "matplotlib"}
+
+
+def test_train_script_reaches_the_train_command():
+    """``python train.py`` is how the README rebuilds models/: it must reach ``policytag train``."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, str(root / "train.py"), "--help"], capture_output=True, text=True, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "--no-cv" in done.stdout and "Usage" in done.stdout
