@@ -33,6 +33,7 @@ from policytag.model.config import load_config  # noqa: E402
 from policytag.model.estimators import build_pipeline  # noqa: E402
 from policytag.resources import corpus_files, label_ids, load_taxonomy  # noqa: E402
 from policytag.text.headings import heading_level  # noqa: E402
+from policytag.workflow.evaluate import multilabel_metrics  # noqa: E402
 
 DEV = ROOT.parent / "shared" / "dev"
 
@@ -72,12 +73,8 @@ def scores(weight: float) -> dict[str, tuple[float, float]]:
     for name in ("dev_rect", "dev"):
         gold = [json.loads(line) for line in (DEV / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()]
         G = np.array([[lab in r["labels"] for lab in labels] for r in gold], dtype=int)
-        P = pipe.predict([r["text"] for r in gold])
-        tp = (P & G).sum(0)
-        fp = (P & (1 - G)).sum(0)
-        fn = ((1 - P) & G).sum(0)
-        f1 = 2 * tp / np.maximum(2 * tp + fp + fn, 1)
-        out[name] = (2 * tp.sum() / (2 * tp.sum() + fp.sum() + fn.sum()), float(f1.mean()))
+        m = multilabel_metrics(G, pipe.predict([r["text"] for r in gold]), labels)
+        out[name] = (m["micro"]["f1"], m["macro"]["f1"])
     return out
 
 

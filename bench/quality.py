@@ -72,15 +72,16 @@ def main(argv: list[str] | None = None) -> int:
         if not gold.is_file():
             print(f"{gold}: not found, skipped")
             continue
-        report = evaluate(gold, args.model, None)
-        out[name] = {"all": report}
+        # a sliced report carries the whole set's figures too: one run per slicing
+        sliced = {by: evaluate(gold, args.model, by) for by in SLICES}
+        report = sliced[SLICES[0]]
+        out[name] = {"all": {k: report[k] for k in ("model", "lexicon", "gold", "model_id") if k in report}}
         print(f"\n{name} ({report['model']['n']} paragraphs, model {report.get('model_id')})")
         print("\n".join(label_table(report)))
-        for by in SLICES:
-            sliced = evaluate(gold, args.model, by)
-            out[name][by] = sliced["slices"]
-            if len(sliced["slices"]) > 1:
-                print("\n".join(slice_table(sliced, by)))
+        for by, rep in sliced.items():
+            out[name][by] = rep["slices"]
+            if len(rep["slices"]) > 1:
+                print("\n".join(slice_table(rep, by)))
     if args.json:
         args.json.write_text(json.dumps(out, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0 if out else 1
